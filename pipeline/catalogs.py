@@ -1,0 +1,246 @@
+"""Gettext catalogs on disk: where they live, how they are read, checked and written.
+
+Babel does the PO work. Two small extensions of its public classes: `ProjectCatalog`
+keeps our review headers (`X-Review-*`) that Babel would otherwise drop on rewrite,
+and `_StrictParser` refuses a message that appears twice instead of keeping the last.
+Everything a translator can get wrong is reported as a `CatalogError` with the file,
+the line and the message id.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import PoFileError, PoFileParser, write_po
+
+from .errors import CatalogError
+
+UI_DOMAIN = "ui"
+MAX_CATALOG_BYTES = 2_000_000
+REVIEW_HEADERS = ("X-Review-Status", "X-Reviewed-By", "X-Review-Date")
+REVIEW_STATES = ("unreviewed", "reviewed")
+PROJECT = "Patient handouts"
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    reviewed: bool
+    reviewer: str = ""
+    date: str = ""
+
+    def describe(self) -> str:
+        if self.reviewed:
+            by = f" by {self.reviewer}" if self.reviewer else ""
+            on = f" on {self.date}" if self.date else ""
+            return f"reviewed{by}{on}"
+        return "unreviewed draft"
+
+
+class ProjectCatalog(Catalog):
+    """A Babel catalog that keeps the headers Babel does not know (our review state)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.extra_headers: dict[str, str] = {}
+        # Babel fills a missing revision date with "now"; only a date the file states counts.
+        self.declared_revision_date: datetime.datetime | None = None
+        super().__init__(*args, **kwargs)
+
+    def _get_mime_headers(self) -> list[tuple[str, str]]:
+        headers = super()._get_mime_headers()
+        known = {name.lower() for name, _ in headers}
+        extra = [(name, value) for name, value in self.extra_headers.items() if name.lower() not in known]
+        # Babel ends its last header (Generated-By) with a newline; ours go before it, or
+        # the blank line would end the header block when the file is read back.
+        last = [h for h in headers if h[0].lower() == "generated-by"]
+        return [h for h in headers if h[0].lower() != "generated-by"] + extra + last
+
+    def _set_mime_headers(self, headers) -> None:
+        headers = list(headers)
+        super()._set_mime_headers(headers)
+        for name, value in headers:
+            if name.lower() == "po-revision-date" and "YEAR" not in value:
+                self.declared_revision_date = self.revision_date
+            if name.lower().startswith("x-"):
+                self.extra_headers[_header_case(name)] = value
+
+    mime_headers = property(_get_mime_headers, _set_mime_headers)
+
+    @property
+    def review(self) -> ReviewState:
+        headers = {k.lower(): v.strip() for k, v in self.extra_headers.items()}
+        return ReviewState(
+            reviewed=headers.get("x-review-status", "unreviewed").lower() == "reviewed",
+            reviewer=headers.get("x-reviewed-by", ""),
+            date=headers.get("x-review-date", ""),
+        )
+
+    def mark_unreviewed(self) -> None:
+        self.extra_headers.update({"X-Review-Status": "unreviewed", "X-Reviewed-By": "", "X-Review-Date": ""})
+
+
+def _header_case(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+class _StrictParser(PoFileParser):
+    """Babel's parser, refusing a message id (with its context) that was seen before."""
+
+    def __init__(self, catalog: Catalog, shown: str) -> None:
+        super().__init__(catalog, ignore_obsolete=False, abort_invalid=True)
+        self.shown = shown
+        self.first_seen: dict[object, int] = {}
+
+    def _add_message(self) -> None:
+        if not self.obsolete and self.messages:
+            msgid = self.messages[0].denormalize() if len(self.messages) == 1 else tuple(m.denormalize() for m in self.messages)
+            context = self.context.denormalize() if self.context else None
+            key = (msgid if isinstance(msgid, str) else msgid[0], context)
+            line = self.offset + 1
+            if key in self.first_seen and key[0] != "":
+                raise CatalogError(
+                    f"the message appears twice (first on line {self.first_seen[key]})",
+                    file=self.shown,
+                    line=line,
+                    msgid=key[0],
+                    hint="delete one of the two entries",
+                )
+            self.first_seen[key] = line
+        super()._add_message()
+
+
+# --- where catalogs live ------------------------------------------------------------
+
+
+def template_path(translations_dir: Path, domain: str) -> Path:
+    return translations_dir / f"{domain}.pot"
+
+
+def catalog_path(translations_dir: Path, catalog_id: str, domain: str) -> Path:
+    return translations_dir / catalog_id / "LC_MESSAGES" / f"{domain}.po"
+
+
+def catalog_ids_on_disk(translations_dir: Path) -> list[str]:
+    """Every folder under translations/ that holds LC_MESSAGES (whatever its name)."""
+    if not translations_dir.is_dir():
+        return []
+    return sorted(p.name for p in translations_dir.iterdir() if (p / "LC_MESSAGES").is_dir())
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def read_catalog(path: Path, *, locale: str | None, shown: str | None = None) -> ProjectCatalog:
+    """Read and check one .po/.pot file. Raises CatalogError with the file and line."""
+    shown = shown or str(path)
+    size = path.stat().st_size
+    if size > MAX_CATALOG_BYTES:
+        raise CatalogError(f"the catalog is {size:,} bytes; the limit is {MAX_CATALOG_BYTES:,}", file=shown,
+                           hint="this is not a catalog of one article; check the file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CatalogError("the file is not UTF-8", file=shown, line=line,
+                           hint="save the catalog as UTF-8 (Poedit: Catalog > Properties > Charset UTF-8)") from None
+    return parse_catalog(text, locale=locale, shown=shown)
+
+
+def parse_catalog(text: str, *, locale: str | None, shown: str) -> ProjectCatalog:
+    catalog = ProjectCatalog(locale=locale, domain=None, charset="utf-8")
+    parser = _StrictParser(catalog, shown)
+    try:
+        parser.parse(io.StringIO(text.lstrip("\ufeff")))
+    except PoFileError as error:
+        message = re.sub(r" on \d+$", "", str(error))
+        raise CatalogError(f"PO syntax error: {message}", file=shown, line=error.lineno + 1,
+                           hint="compare with the entries around it; every msgid needs a msgstr in quotes") from None
+    except (ValueError, IndexError) as error:
+        raise CatalogError(f"PO syntax error: {error}", file=shown, line=parser.offset + 1) from None
+    header_line = _header_lines(text)
+    if catalog.charset.lower() not in ("utf-8", "utf8"):
+        raise CatalogError(f"the catalog declares charset {catalog.charset}", file=shown,
+                           line=header_line.get("content-type"), hint="declare and save it as UTF-8")
+    if locale is not None:
+        _check_header_language(catalog, text, locale, shown, header_line)
+    return catalog
+
+
+def _header_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r'^\s*"([A-Za-z-]+):', line)
+        if match and match.group(1).lower() not in lines:
+            lines[match.group(1).lower()] = number
+        if number > 60:
+            break
+    return lines
+
+
+def _check_header_language(catalog: ProjectCatalog, text: str, locale: str, shown: str, header_line: dict[str, int]) -> None:
+    declared = re.search(r'"Language:\s*([^\\"]*)', text)
+    if declared and declared.group(1).strip():
+        value = declared.group(1).strip().replace("-", "_")
+        if value != locale:
+            raise CatalogError(f"the header says Language: {declared.group(1).strip()}, but the folder is {locale}",
+                               file=shown, line=header_line.get("language"),
+                               hint=f"move the file to translations/{value}/ or fix the header")
+    plural = re.search(r'"Plural-Forms:\s*([^\\"]*)', text)
+    if plural:
+        expected = get_plural(locale)
+        nplurals = re.search(r"nplurals\s*=\s*(\d+)", plural.group(1))
+        if not nplurals or int(nplurals.group(1)) != expected.num_plurals:
+            raise CatalogError(
+                f"Plural-Forms '{plural.group(1).strip()}' is not right for {locale}",
+                file=shown, line=header_line.get("plural-forms"),
+                hint=f"use 'nplurals={expected.num_plurals}; plural={expected.plural_expr};'",
+            )
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def render_catalog(catalog: Catalog, *, template: bool = False) -> str:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=78, omit_header=False, sort_output=False, ignore_obsolete=False,
+             include_previous=True)
+    return buffer.getvalue().decode("utf-8")
+
+
+def write_if_changed(path: Path, text: str, *, ignore_dates: bool = True) -> bool:
+    """Write `text` unless the file already says the same (dates aside): no churn in git."""
+    if path.exists():
+        old = path.read_text("utf-8")
+        same = _without_dates(old) == _without_dates(text) if ignore_dates else old == text
+        if same:
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from .atomic import atomic_write_text
+
+    atomic_write_text(path, text)
+    return True
+
+
+def _without_dates(text: str) -> str:
+    return re.sub(r'"(POT-Creation-Date|PO-Revision-Date): [^"]*"', "", text)
+
+
+def new_catalog(locale: str, domain: str, fixed_date: datetime.datetime) -> ProjectCatalog:
+    """A fresh, untranslated catalog for a language, marked as an unreviewed draft."""
+    catalog = ProjectCatalog(locale=locale, domain=domain, project=PROJECT, version="1",
+                             creation_date=fixed_date, revision_date=fixed_date, charset="utf-8", fuzzy=False)
+    catalog.mark_unreviewed()
+    catalog.header_comment = (
+        f"# {catalog.locale.english_name} translation of '{domain}' (patient handouts).\n"
+        "# A DRAFT until a qualified medical translator reviews it.\n"
+        "# The reviewer then sets, in the header below:\n"
+        "# X-Review-Status: reviewed, X-Reviewed-By and X-Review-Date.\n"
+        "#"
+    )
+    return catalog

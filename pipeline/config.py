@@ -1,0 +1,239 @@
+"""The one configuration file, `handouts.toml`, read once into a typed, validated object.
+
+Unknown keys and bad values are refused with the file, the line and the valid choices:
+a typo in a publishing switch must not silently change what clinics receive.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
+
+CONFIG_NAME = "handouts.toml"
+ENGINES = ("espeak-ng", "gtts")
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
+    "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str},
+    "audio": {"engines": list, "words_per_minute": int, "max_concurrent_requests": int},
+}
+_LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict}
+
+
+@dataclass(frozen=True)
+class LanguageOptions:
+    paper: str | None = None
+    engines: tuple[str, ...] | None = None
+    voices: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    sources_dir: Path
+    translations_dir: Path
+    outputs_dir: Path
+    cache_dir: Path
+    languages: tuple[str, ...]
+    publish_unreviewed: bool = True
+    paper: str = "letter"
+    engines: tuple[str, ...] = ("espeak-ng",)
+    words_per_minute: int = 150
+    max_concurrent_requests: int = 2
+    language_options: dict[str, LanguageOptions] = field(default_factory=dict)
+    path: Path | None = None
+
+    def facts(self, tag: str) -> LocaleFacts:
+        return facts_for(tag, self.paper_for(tag))
+
+    def paper_for(self, tag: str) -> str:
+        options = self.language_options.get(tag)
+        return (options.paper if options and options.paper else self.paper)
+
+    def engines_for(self, tag: str) -> tuple[str, ...]:
+        options = self.language_options.get(tag)
+        return options.engines if options and options.engines else self.engines
+
+    def voice_for(self, tag: str, engine: str) -> str | None:
+        """The configured voice, else the engine's default for the language, else None."""
+        options = self.language_options.get(tag)
+        if options and engine in options.voices:
+            return options.voices[engine]
+        return voice_table().get(engine, {}).get(tag)
+
+    def with_overrides(self, **changes: Any) -> "Config":
+        import dataclasses
+
+        return dataclasses.replace(self, **changes)
+
+
+def load_config(root: Path) -> Config:
+    """Read `<root>/handouts.toml` (all defaults when the file does not exist)."""
+    root = root.resolve()
+    path = root / CONFIG_NAME
+    data: dict[str, Any] = {}
+    text = ""
+    if path.exists():
+        text = path.read_text("utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            line = _line_from_message(str(error))
+            problem = re.sub(r" \(at .*\)$", "", str(error))
+            raise ConfigError(
+                f"not valid TOML: {problem}",
+                file=CONFIG_NAME,
+                line=line,
+                hint="fix the syntax (see https://toml.io)",
+            ) from None
+    where = _Locator(text)
+    for section, values in data.items():
+        if section == "language":
+            continue
+        if section not in _SCHEMA:
+            raise ConfigError(
+                f"unknown section [{section}]",
+                file=CONFIG_NAME,
+                line=where.section(section),
+                hint=f"valid sections: {', '.join(sorted([*_SCHEMA, 'language']))}",
+            )
+        _check_table(values, _SCHEMA[section], section, where)
+
+    project = data.get("project", {})
+    publishing = data.get("publishing", {})
+    audio = data.get("audio", {})
+
+    def folder(key: str, default: str) -> Path:
+        value = project.get(key, default)
+        resolved = (root / value).resolve()
+        return resolved
+
+    languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
+    if not languages:
+        raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
+                          hint="list at least the source language")
+    paper = _paper(publishing.get("paper", "letter"), "publishing.paper", where)
+    engines = _engines(audio.get("engines", ["espeak-ng"]), "audio.engines", where)
+    wpm = audio.get("words_per_minute", 150)
+    if not 80 <= wpm <= 250:
+        raise ConfigError(f"audio.words_per_minute = {wpm} is outside 80..250", file=CONFIG_NAME,
+                          line=where.key("words_per_minute"), hint="150 suits patient education")
+    concurrent = audio.get("max_concurrent_requests", 2)
+    if not 1 <= concurrent <= 8:
+        raise ConfigError(f"audio.max_concurrent_requests = {concurrent} is outside 1..8", file=CONFIG_NAME,
+                          line=where.key("max_concurrent_requests"), hint="2 keeps gTTS from rate-limiting")
+
+    options: dict[str, LanguageOptions] = {}
+    for code, values in data.get("language", {}).items():
+        tag = _tag(code, f"[language.{code}]", where)
+        if not isinstance(values, dict):
+            raise ConfigError(f"[language.{code}] must be a table", file=CONFIG_NAME, line=where.section(f"language.{code}"))
+        _check_table(values, _LANGUAGE_KEYS, f"language.{code}", where)
+        voices = values.get("voices", {})
+        for engine in voices:
+            _engines([engine], f"language.{code}.voices", where)
+        options[tag] = LanguageOptions(
+            paper=_paper(values["paper"], f"language.{code}.paper", where) if "paper" in values else None,
+            engines=_engines(values["engines"], f"language.{code}.engines", where) if "engines" in values else None,
+            voices={str(k): str(v) for k, v in voices.items()},
+        )
+
+    return Config(
+        root=root,
+        sources_dir=folder("sources", "sources"),
+        translations_dir=folder("translations", "translations"),
+        outputs_dir=folder("outputs", "outputs"),
+        cache_dir=folder("cache", ".cache/handouts"),
+        languages=languages,
+        publish_unreviewed=publishing.get("publish_unreviewed", True),
+        paper=paper,
+        engines=engines,
+        words_per_minute=wpm,
+        max_concurrent_requests=concurrent,
+        language_options=options,
+        path=path if path.exists() else None,
+    )
+
+
+class _Locator:
+    """Finds the line of a key or section in the TOML text, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def key(self, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        return self._find(pattern)
+
+    def section(self, name: str) -> int | None:
+        pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
+        return self._find(pattern)
+
+    def value(self, value: str) -> int | None:
+        return self._find(re.compile(re.escape(f'"{value}"')))
+
+    def _find(self, pattern: re.Pattern[str]) -> int | None:
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.search(line):
+                return number
+        return None
+
+
+def _check_table(values: dict, schema: dict, section: str, where: _Locator) -> None:
+    for key, value in values.items():
+        if key not in schema:
+            raise ConfigError(
+                f"unknown key '{key}' in [{section}]",
+                file=CONFIG_NAME,
+                line=where.key(key),
+                hint=f"valid keys: {', '.join(sorted(schema))}",
+            )
+        expected = schema[key]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            names = expected.__name__ if isinstance(expected, type) else "/".join(t.__name__ for t in expected)
+            raise ConfigError(
+                f"{section}.{key} must be a {_toml_type(names)}, not {value!r}",
+                file=CONFIG_NAME,
+                line=where.key(key),
+            )
+
+
+def _toml_type(python_name: str) -> str:
+    return {"str": "string", "list": "list", "bool": "true/false", "int": "whole number", "dict": "table"}.get(
+        python_name, python_name
+    )
+
+
+def _tag(code: Any, where_name: str, where: _Locator) -> str:
+    try:
+        tag = to_bcp47(str(code))
+        facts_for(tag)
+    except ConfigError as error:
+        raise ConfigError(f"{where_name}: {error.what}", file=CONFIG_NAME, line=where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
+    return tag
+
+
+def _paper(value: Any, where_name: str, where: _Locator) -> str:
+    if str(value).lower() not in PAPER_SIZES:
+        raise ConfigError(f"{where_name} = {value!r} is not a paper size", file=CONFIG_NAME,
+                          line=where.key("paper"), hint=f"use one of: {', '.join(PAPER_SIZES)}")
+    return str(value).lower()
+
+
+def _engines(values: Any, where_name: str, where: _Locator) -> tuple[str, ...]:
+    for value in values:
+        if value not in ENGINES:
+            raise ConfigError(f"{where_name}: unknown speech engine {value!r}", file=CONFIG_NAME,
+                              line=where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
+    return tuple(values)
+
+
+def _line_from_message(message: str) -> int | None:
+    match = re.search(r"at line (\d+)", message)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,72 @@
+"""Errors a user can act on: each names the place, what is wrong and what to do.
+
+The CLI prints `error.one_line()` and exits non-zero; no traceback reaches the user
+for any of these.
+"""
+
+from __future__ import annotations
+
+
+class HandoutsError(Exception):
+    """Base class: `file`, `line` and `msgid` locate the problem; `hint` says what to do."""
+
+    kind = "error"
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        msgid: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(what)
+        self.what = what
+        self.file = file
+        self.line = line
+        self.msgid = msgid
+        self.hint = hint
+
+    def one_line(self) -> str:
+        place = ""
+        if self.file:
+            place = self.file + (f":{self.line}" if self.line else "") + ": "
+        text = f"{place}{self.what}"
+        if self.msgid is not None:
+            shown = self.msgid if len(self.msgid) <= 60 else self.msgid[:57] + "..."
+            text += f" (message {shown!r})"
+        if self.hint:
+            text += f"; {self.hint}"
+        return " ".join(text.split())
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+
+class SourceError(HandoutsError):
+    """A source article breaks the source-format contract."""
+
+
+class CatalogError(HandoutsError):
+    """A translation catalog cannot be read or does not fit its source."""
+
+
+class ConfigError(HandoutsError):
+    """The configuration file has an unknown key or a bad value."""
+
+
+class DependencyError(HandoutsError):
+    """A system tool or font is missing; the hint names the package to install."""
+
+
+class RenderError(HandoutsError):
+    """A writer could not produce its output (for example a glyph no font has)."""
+
+
+class SpeechError(HandoutsError):
+    """A speech engine failed for one language; the rest of the build goes on."""
+
+
+class UnsafeResourceError(HandoutsError):
+    """A resource outside the article's own folder or the pipeline's assets was asked for."""

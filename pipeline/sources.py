@@ -1,0 +1,477 @@
+"""Read `sources/<slug>.md` (YAML front matter + CommonMark) into an `Article`.
+
+The source format is a contract with authors (README, "The source format"). Whatever
+breaks it is refused here with one `SourceError` naming the file, the line and the
+fix, so that no writer ever sees a half-valid document. Parsing is markdown-it-py's
+CommonMark parser; this module only walks its tokens.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from . import images
+from .document import (
+    Article,
+    Block,
+    Emphasis,
+    Figure,
+    Heading,
+    Inline,
+    LineBreak,
+    Link,
+    ListBlock,
+    ListItem,
+    Metadata,
+    Paragraph,
+    Quote,
+    Reviewer,
+    Segment,
+    Strong,
+    Text,
+)
+from .errors import ConfigError, SourceError
+from .locales import facts_for, to_bcp47
+from .placeholders import normalize_inlines, to_message
+
+MAX_SOURCE_BYTES = 1_000_000
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LINK_SCHEMES = ("https://", "http://", "mailto:", "tel:")
+ATTRIBUTION_DASH = "—"
+
+FIELDS: dict[str, str] = {
+    "title": "text",
+    "language": "language tag",
+    "authors": "list of names",
+    "reviewers": "list of name + credentials",
+    "updated": "date (YYYY-MM-DD)",
+    "categories": "list of words",
+    "summary": "text",
+    "related": "list of titles",
+}
+REQUIRED = ("title", "language")
+
+
+def find_sources(sources_dir: Path) -> list[Path]:
+    """Every article in the sources folder, in a stable order."""
+    return sorted(p for p in sources_dir.glob("*.md") if p.is_file() and not p.name.startswith("."))
+
+
+def read_article(path: Path, root: Path | None = None) -> Article:
+    """Parse and validate one source file. Raises SourceError."""
+    shown = _shown_path(path, root)
+    slug = path.stem
+    if not SLUG.match(slug):
+        raise SourceError(
+            f"'{slug}' is not a usable article name",
+            file=shown,
+            hint="name the file with lower-case letters, digits and hyphens, e.g. breast-cancer-basics.md",
+        )
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise SourceError(
+            f"the file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}",
+            file=shown,
+            hint="split it into several articles",
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SourceError("the file is not UTF-8 text", file=shown, line=line, hint="save it as UTF-8") from None
+    return parse_article(text, slug=slug, shown_path=shown, folder=path.parent)
+
+
+def parse_article(text: str, *, slug: str, shown_path: str, folder: Path | None) -> Article:
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    front, body, body_offset = _split_front_matter(text, shown_path)
+    fields, lines = _load_front_matter(front, shown_path)
+    ids = _SegmentIds()
+    meta = _metadata(fields, lines, shown_path, ids)
+    reader = _BodyReader(shown_path, body_offset, folder, ids)
+    blocks = reader.read(body)
+    if not blocks:
+        raise SourceError("the article has no body text", file=shown_path, line=body_offset + 1,
+                          hint="write the article below the closing --- of the front matter")
+    return Article(slug=slug, source_path=shown_path, meta=meta, blocks=tuple(blocks))
+
+
+# --- front matter -------------------------------------------------------------------
+
+
+def _split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise SourceError("the file does not start with YAML front matter", file=shown, line=1,
+                          hint="begin with a line '---', the fields (title, language, ...), and another '---'")
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            front = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return front, body, index + 1
+    raise SourceError("the front matter is never closed", file=shown, line=1, hint="end it with a line '---'")
+
+
+def _load_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        node = yaml.compose(front, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(front)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 2 if mark else None
+        raise SourceError(f"broken YAML front matter: {error.problem or error}", file=shown, line=line,
+                          hint="check indentation, colons and quotes (quote titles that contain ': ')") from None
+    except yaml.YAMLError as error:
+        raise SourceError(f"broken YAML front matter: {error}", file=shown, line=2) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise SourceError("the front matter must be a set of 'field: value' lines", file=shown, line=2)
+    lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        key = str(key_node.value)
+        if key in lines:
+            raise SourceError(f"the field '{key}' is given twice", file=shown, line=key_node.start_mark.line + 2,
+                              hint="keep one")
+        lines[key] = key_node.start_mark.line + 2
+    for key in data:
+        if str(key) not in FIELDS:
+            raise SourceError(f"unknown front-matter field '{key}'", file=shown, line=lines.get(str(key)),
+                              hint=f"valid fields: {', '.join(FIELDS)}")
+    for key in REQUIRED:
+        if key not in data or data[key] in (None, ""):
+            raise SourceError(f"the required field '{key}' is missing", file=shown, line=2,
+                              hint=f"add '{key}:' to the front matter")
+    return data, lines
+
+
+def _metadata(fields: dict[str, Any], lines: dict[str, int], shown: str, ids: "_SegmentIds") -> Metadata:
+    def wrong(key: str, value: Any) -> SourceError:
+        return SourceError(f"'{key}' must be a {FIELDS[key]}, not {value!r}", file=shown, line=lines.get(key))
+
+    def text_field(key: str) -> str | None:
+        value = fields.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (dict, list, bool)) or not str(value).strip():
+            raise wrong(key, value)
+        return " ".join(str(value).split())
+
+    def list_field(key: str) -> list[str]:
+        value = fields.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in value):
+            raise wrong(key, value)
+        return [" ".join(str(v).split()) for v in value]
+
+    language_value = text_field("language")
+    try:
+        language = to_bcp47(language_value or "")
+        facts_for(language)
+    except ConfigError as error:
+        raise SourceError(f"language: {error.what}", file=shown, line=lines.get("language"), hint=error.hint) from None
+
+    reviewers: list[Reviewer] = []
+    raw_reviewers = fields.get("reviewers") or []
+    if not isinstance(raw_reviewers, list):
+        raise wrong("reviewers", raw_reviewers)
+    for entry in raw_reviewers:
+        if not isinstance(entry, dict) or not str(entry.get("name") or "").strip() or set(entry) - {"name", "credentials"}:
+            raise SourceError(
+                f"each reviewer needs 'name' and may have 'credentials', not {entry!r}",
+                file=shown, line=lines.get("reviewers"),
+                hint="write '- name: Violet Hanft' and '  credentials: RN'",
+            )
+        reviewers.append(Reviewer(str(entry["name"]).strip(), str(entry.get("credentials") or "").strip()))
+
+    updated = fields.get("updated")
+    if updated is not None:
+        if isinstance(updated, datetime.datetime):
+            updated = updated.date()
+        elif not isinstance(updated, datetime.date):
+            try:
+                updated = datetime.date.fromisoformat(str(updated))
+            except ValueError:
+                raise SourceError(f"'updated' is not a date: {updated!r}", file=shown, line=lines.get("updated"),
+                                  hint="write it as YYYY-MM-DD, e.g. 2020-05-29") from None
+
+    def segment(role: str, value: str, key: str) -> Segment:
+        return ids.make(role, (Text(value),), lines.get(key, 0))
+
+    title = text_field("title")
+    summary = text_field("summary")
+    assert title is not None
+    return Metadata(
+        title=segment("title", title, "title"),
+        language=language,
+        source_language=language,
+        authors=tuple(list_field("authors")),
+        reviewers=tuple(reviewers),
+        updated=updated,
+        categories=tuple(segment("category", c, "categories") for c in list_field("categories")),
+        summary=segment("summary", summary, "summary") if summary else None,
+        related=tuple(segment("related reading", r, "related") for r in list_field("related")),
+    )
+
+
+# --- segment ids --------------------------------------------------------------------
+
+_ID_PREFIX = {
+    "title": "title",
+    "summary": "summary",
+    "category": "cat",
+    "heading": "h",
+    "paragraph": "p",
+    "list item": "li",
+    "quotation": "q",
+    "attribution": "qa",
+    "image description": "alt",
+    "image caption": "cap",
+    "related reading": "rel",
+}
+
+
+class _SegmentIds:
+    """Ids from the source text: stable when other paragraphs change, unique in an article."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def make(self, role: str, inlines: tuple[Inline, ...], line: int) -> Segment:
+        inlines = normalize_inlines(inlines)
+        message, _ = to_message(inlines)
+        digest = hashlib.sha1(f"{role}\0{message}".encode()).hexdigest()[:8]
+        base = f"{_ID_PREFIX[role]}-{digest}"
+        count = self.seen.get(base, 0) + 1
+        self.seen[base] = count
+        return Segment(id=base if count == 1 else f"{base}-{count}", role=role, inlines=inlines, line=line)
+
+
+# --- body ---------------------------------------------------------------------------
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark")
+    # Let every link through the parser so that a forbidden one is refused with a
+    # message instead of silently turning into literal text.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+class _BodyReader:
+    def __init__(self, shown: str, offset: int, folder: Path | None, ids: _SegmentIds) -> None:
+        self.shown = shown
+        self.offset = offset
+        self.folder = folder
+        self.ids = ids
+        self.last_heading_level = 1
+
+    def read(self, body: str) -> list[Block]:
+        tokens = _markdown().parse(body)
+        blocks, _ = self._blocks(tokens, 0, None, role="paragraph")
+        return blocks
+
+    def error(self, what: str, token: Token | None, hint: str | None = None) -> SourceError:
+        line = self.offset + token.map[0] + 1 if token is not None and token.map else None
+        return SourceError(what, file=self.shown, line=line, hint=hint)
+
+    def _blocks(self, tokens: list[Token], index: int, closing: str | None, role: str) -> tuple[list[Block], int]:
+        blocks: list[Block] = []
+        while index < len(tokens):
+            token = tokens[index]
+            if closing is not None and token.type == closing:
+                return blocks, index + 1
+            kind = token.type
+            if kind == "heading_open":
+                if role != "paragraph":
+                    raise self.error("a heading cannot sit inside a list or a quote", token)
+                blocks.append(self._heading(token, tokens[index + 1]))
+                index += 3
+            elif kind == "paragraph_open":
+                blocks.append(self._paragraph(token, tokens[index + 1], role))
+                index += 3
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                block, index = self._list(tokens, index)
+                blocks.append(block)
+            elif kind == "blockquote_open":
+                block, index = self._quote(tokens, index)
+                blocks.append(block)
+            elif kind in ("html_block",):
+                raise self.error("raw HTML is not allowed", token,
+                                 hint="use Markdown only: **bold**, *emphasis*, [links](https://...), lists, > quotes")
+            elif kind in ("code_block", "fence"):
+                raise self.error("code blocks are not part of the source format", token,
+                                 hint="remove the indentation or the ``` fence; indented lines become code")
+            elif kind == "hr":
+                raise self.error("a thematic break (---, ***) is not part of the source format", token,
+                                 hint="start a new section with a ## heading instead")
+            else:
+                raise self.error(f"'{kind}' is not part of the source format", token)
+        return blocks, index
+
+    def _heading(self, token: Token, inline: Token) -> Heading:
+        level = int(token.tag[1])
+        if level == 1:
+            raise self.error("a level-1 heading in the body", token,
+                             hint="the title is set by 'title:' in the front matter; start sections with ##")
+        if level > 4:
+            raise self.error(f"a level-{level} heading; the source format goes down to #### only", token)
+        if level > self.last_heading_level + 1:
+            raise self.error(
+                f"the heading level skips from {'#' * self.last_heading_level} to {'#' * level}",
+                token,
+                hint=f"use {'#' * (self.last_heading_level + 1)} here, or add the missing level above",
+            )
+        self.last_heading_level = level
+        inlines = self._inlines(inline)
+        if not inlines:
+            raise self.error("an empty heading", token)
+        return Heading(level, self.ids.make("heading", inlines, self._line(token)))
+
+    def _paragraph(self, token: Token, inline: Token, role: str) -> Paragraph | Figure:
+        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+        images_here = [c for c in children if c.type == "image"]
+        if images_here:
+            if len(children) != 1:
+                raise self.error("an image must stand alone in its own paragraph", token,
+                                 hint="put a blank line before and after ![alt text](file.png)")
+            return self._figure(token, images_here[0])
+        inlines = self._inlines(inline)
+        if role == "quotation" and inlines and isinstance(inlines[0], Text) and inlines[0].text.startswith(ATTRIBUTION_DASH):
+            role = "attribution"
+        return Paragraph(self.ids.make(role, inlines, self._line(token)))
+
+    def _figure(self, token: Token, image: Token) -> Figure:
+        alt = " ".join((image.content or "").split())
+        if not alt:
+            raise self.error("an image without alt text", token,
+                             hint="describe the image for readers who cannot see it: ![what it shows](file.png)")
+        src = str(image.attrs.get("src", ""))
+        if self.folder is not None:
+            try:
+                images.check_image(src, self.folder)
+            except images.ImageProblem as problem:
+                raise self.error(str(problem), token, hint=problem.hint) from None
+        caption_text = " ".join(str(image.attrs.get("title") or "").split())
+        line = self._line(token)
+        caption = self.ids.make("image caption", (Text(caption_text),), line) if caption_text else None
+        return Figure(src=src, alt=self.ids.make("image description", (Text(alt),), line), caption=caption)
+
+    def _list(self, tokens: list[Token], index: int) -> tuple[ListBlock, int]:
+        opening = tokens[index]
+        ordered = opening.type == "ordered_list_open"
+        closing = "ordered_list_close" if ordered else "bullet_list_close"
+        start = int(opening.attrs.get("start", 1)) if ordered else 1
+        items: list[ListItem] = []
+        index += 1
+        while tokens[index].type != closing:
+            if tokens[index].type != "list_item_open":
+                raise self.error(f"unexpected '{tokens[index].type}' in a list", tokens[index])
+            blocks, index = self._blocks(tokens, index + 1, "list_item_close", role="list item")
+            if not blocks:
+                raise self.error("an empty list item", opening)
+            items.append(ListItem(tuple(blocks)))
+        return ListBlock(ordered=ordered, items=tuple(items), start=start), index + 1
+
+    def _quote(self, tokens: list[Token], index: int) -> tuple[Quote, int]:
+        opening = tokens[index]
+        blocks, index = self._blocks(tokens, index + 1, "blockquote_close", role="quotation")
+        quoted: list[Block] = []
+        attribution: list[Paragraph] = []
+        for block in blocks:
+            is_attribution = isinstance(block, Paragraph) and block.segment.role == "attribution"
+            if (is_attribution or attribution) and quoted:
+                if not isinstance(block, Paragraph):
+                    raise self.error("only paragraphs may follow a quote's attribution line", opening)
+                if block.segment.role != "attribution":
+                    block = Paragraph(self._retag(block.segment, "attribution"))
+                attribution.append(block)
+            else:
+                if is_attribution:
+                    block = Paragraph(self._retag(block.segment, "quotation"))
+                quoted.append(block)
+        if not quoted:
+            raise self.error("an empty quote", opening)
+        return Quote(tuple(quoted), tuple(attribution)), index
+
+    def _retag(self, segment: Segment, role: str) -> Segment:
+        return self.ids.make(role, segment.inlines, segment.line)
+
+    def _line(self, token: Token) -> int:
+        return self.offset + (token.map[0] if token.map else 0) + 1
+
+    # inline spans
+
+    def _inlines(self, inline: Token) -> tuple[Inline, ...]:
+        children = inline.children or []
+        result, index = self._spans(children, 0, None, inline)
+        return _trim(normalize_inlines(tuple(result)))
+
+    def _spans(self, tokens: list[Token], index: int, closing: str | None, owner: Token) -> tuple[list[Inline], int]:
+        spans: list[Inline] = []
+        while index < len(tokens):
+            token = tokens[index]
+            kind = token.type
+            if closing is not None and kind == closing:
+                return spans, index + 1
+            if kind == "text":
+                spans.append(Text(token.content))
+                index += 1
+            elif kind == "softbreak":
+                spans.append(Text(" "))
+                index += 1
+            elif kind == "hardbreak":
+                spans.append(LineBreak())
+                index += 1
+            elif kind in ("strong_open", "em_open"):
+                children, index = self._spans(tokens, index + 1, kind.replace("_open", "_close"), owner)
+                spans.append((Strong if kind == "strong_open" else Emphasis)(tuple(children)))
+            elif kind == "link_open":
+                href = str(token.attrs.get("href", ""))
+                if not href.lower().startswith(LINK_SCHEMES):
+                    raise self.error(f"the link address {href!r} is not allowed", owner,
+                                     hint="links must start with https://, http://, mailto: or tel:")
+                children, index = self._spans(tokens, index + 1, "link_close", owner)
+                spans.append(Link(href, tuple(children)))
+            elif kind == "html_inline":
+                raise self.error(f"raw HTML is not allowed: {token.content!r}", owner,
+                                 hint="use Markdown only: **bold**, *emphasis*, [links](https://...)")
+            elif kind == "code_inline":
+                raise self.error(f"code spans (`{token.content}`) are not part of the source format", owner,
+                                 hint="remove the backticks")
+            elif kind == "image":
+                raise self.error("an image must stand alone in its own paragraph", owner)
+            else:
+                raise self.error(f"'{kind}' is not part of the source format", owner)
+        return spans, index
+
+
+def _trim(inlines: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """Drop whitespace at the very start and end (a hard break at the end is dropped too)."""
+    items = list(inlines)
+    while items and isinstance(items[-1], LineBreak):
+        items.pop()
+    if items and isinstance(items[0], Text):
+        items[0] = Text(items[0].text.lstrip())
+    if items and isinstance(items[-1], Text):
+        items[-1] = Text(items[-1].text.rstrip())
+    return normalize_inlines(tuple(items))
+
+
+def _shown_path(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)

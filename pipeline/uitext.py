@@ -1,0 +1,65 @@
+"""The words of the templates themselves ("Page 2 of 4", "Related reading", ...) in one language.
+
+They come from the `ui` gettext domain, extracted from the templates and from the
+`ui.gettext("...")` calls in the writers with Babel's extractors (`extract.py`). The
+source language of these words is English; every other language needs a complete,
+non-fuzzy `translations/<lang>/LC_MESSAGES/ui.po`, and a word that is missing raises
+instead of quietly printing English on a translated handout.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .catalogs import ProjectCatalog
+from .errors import CatalogError
+from .translate import MARKUP
+
+UI_SOURCE_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:
+    """Mark a template word for extraction where it is defined, not where it is looked up."""
+    return message
+
+
+REVIEW_NOTICE = N_(
+    "This is a draft translation. A qualified medical translator has not reviewed it yet. "
+    "Ask your care team if anything is unclear."
+)
+
+
+class UiText:
+    """`gettext` for one language; plain text for Python callers, escaped markup for Jinja."""
+
+    def __init__(self, language: str, catalog: ProjectCatalog | None = None, shown: str = "") -> None:
+        self.language = language
+        self.catalog = catalog
+        self.shown = shown
+        if catalog is None and language.split("-")[0] != UI_SOURCE_LANGUAGE:
+            raise CatalogError(f"no template-words catalog for {language}", file=shown or None,
+                               hint="run 'handouts extract' and translate ui.po")
+
+    def gettext(self, message_id: str, **values: object) -> str:
+        """The translation of `message_id`, with %(name)s values filled in."""
+        text = self._lookup(message_id)
+        return text % values if values else text
+
+    def markup(self, message_id: str, **values: object) -> Markup:
+        """For Jinja: the translation escaped, then the (escaped) values filled in."""
+        translated = escape(self._lookup(message_id))
+        return translated % {k: v for k, v in values.items()} if values else translated
+
+    def _lookup(self, message_id: str) -> str:
+        if self.catalog is None:
+            return message_id
+        message = self.catalog.get(message_id)
+        if message is None or not message.string or message.fuzzy:
+            state = "fuzzy" if message is not None and message.fuzzy else "missing"
+            raise CatalogError(f"the template words are {state} for this message", file=self.shown,
+                               line=message.lineno if message is not None else None, msgid=message_id,
+                               hint="run 'handouts extract' and translate ui.po")
+        if MARKUP.search(message.string):
+            raise CatalogError("the translation contains markup", file=self.shown, line=message.lineno,
+                               msgid=message_id, hint="write plain text")
+        return message.string

@@ -1,0 +1,23 @@
+"""Output writers, one module each, looked up by name through `base.REGISTRY`.
+
+Writer modules import their heavy libraries (WeasyPrint, ebooklib, audio codecs)
+inside `write()`, so that a build with nothing to do never pays for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+WRITER_MODULES = ("html",)
+
+
+def load_all() -> None:
+    for name in WRITER_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
+
+
+def writer_names() -> list[str]:
+    from .base import REGISTRY
+
+    load_all()
+    return list(REGISTRY)
