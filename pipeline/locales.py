@@ -123,11 +123,11 @@ class LocaleFacts:
     def format_date(self, day: datetime.date) -> str:
         return self.localize_digits(babel_format_date(day, "long", locale=self.babel_locale))
 
-    def format_list(self, items: list[str], style: str = "standard") -> str:
-        """'A, B and C' for people; style='unit' gives 'A, B, C' for topics."""
+    def format_list(self, items: list[str]) -> str:
+        """'A, B and C' in the language's own words and punctuation."""
         if not items:
             return ""
-        return babel_format_list(list(items), style=style, locale=self.babel_locale)
+        return babel_format_list(list(items), locale=self.babel_locale)
 
 
 @functools.lru_cache(maxsize=None)
