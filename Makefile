@@ -1,0 +1,42 @@
+# The README's two commands: `make outputs` builds everything, `make test` runs the tests.
+# Both set up what they need first (a venv in .venv/, system packages via apt-get as root).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: setup setup-test system-build system-test outputs test bench clean
+
+setup: system-build $(STAMP)
+
+setup-test: system-test $(STAMP) $(NODE_STAMP)
+
+system-build:
+	@scripts/system-deps.sh build
+
+system-test:
+	@scripts/system-deps.sh test
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+outputs: setup
+	$(BIN)/handouts build
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/benchmark.py
+
+clean:
+	rm -rf outputs .cache
