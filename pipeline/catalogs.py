@@ -89,14 +89,45 @@ def _header_case(name: str) -> str:
 
 
 class _StrictParser(PoFileParser):
-    """Babel's parser, refusing a message id (with its context) that was seen before."""
+    """Babel's parser, refusing a message id (with its context) that was seen before, and
+    keeping the `#| msgid` previous text of fuzzy entries (Babel reads it as a comment)."""
 
     def __init__(self, catalog: Catalog, shown: str) -> None:
         super().__init__(catalog, ignore_obsolete=False, abort_invalid=True)
         self.shown = shown
         self.first_seen: dict[object, int] = {}
+        self.previous: list[str] = []
+        self.previous_keyword = ""
+
+    def _process_comment(self, line) -> None:
+        if not line.startswith("#|"):
+            super()._process_comment(line)
+            return
+        self._finish_current_message()
+        rest = line[2:].strip()
+        for keyword in ("msgctxt", "msgid_plural", "msgid"):
+            if rest.startswith(keyword + " "):
+                self.previous_keyword = keyword
+                rest = rest[len(keyword):].strip()
+                break
+        if self.previous_keyword == "msgid" and rest.startswith('"'):
+            from babel.messages.pofile import unescape
+
+            self.previous.append(unescape(rest))
 
     def _add_message(self) -> None:
+        previous = "".join(self.previous)
+        self.previous, self.previous_keyword = [], ""
+        self._check_duplicate()
+        key = (self.messages[0].denormalize() if self.messages else None,
+               self.context.denormalize() if self.context else None)
+        super()._add_message()
+        if previous and key[0] is not None and not isinstance(key[0], tuple):
+            message = self.catalog.get(key[0], context=key[1])
+            if message is not None:
+                message.previous_id = [previous]
+
+    def _check_duplicate(self) -> None:
         if not self.obsolete and self.messages:
             msgid = self.messages[0].denormalize() if len(self.messages) == 1 else tuple(m.denormalize() for m in self.messages)
             context = self.context.denormalize() if self.context else None
@@ -111,7 +142,6 @@ class _StrictParser(PoFileParser):
                     hint="delete one of the two entries",
                 )
             self.first_seen[key] = line
-        super()._add_message()
 
 
 # --- where catalogs live ------------------------------------------------------------
@@ -201,6 +231,21 @@ def _check_header_language(catalog: ProjectCatalog, text: str, locale: str, show
                 file=shown, line=header_line.get("plural-forms"),
                 hint=f"use 'nplurals={expected.num_plurals}; plural={expected.plural_expr};'",
             )
+
+
+# --- updating -----------------------------------------------------------------------
+
+
+def update_catalog(catalog: Catalog, template: Catalog) -> None:
+    """Babel's `Catalog.update`, keeping the previous text of entries that stay fuzzy
+    (Babel only records it on the update that makes them fuzzy)."""
+    previous = {
+        (m.id, m.context): list(m.previous_id) for m in catalog if m.id and m.fuzzy and m.previous_id
+    }
+    catalog.update(template, update_header_comment=False, update_creation_date=True)
+    for message in catalog:
+        if message.id and message.fuzzy and not message.previous_id:
+            message.previous_id = previous.get((message.id, message.context), [])
 
 
 # --- writing ------------------------------------------------------------------------

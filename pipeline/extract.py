@@ -26,6 +26,7 @@ from .catalogs import (
     read_catalog,
     render_catalog,
     template_path,
+    update_catalog,
     write_if_changed,
 )
 from .project import Project
@@ -85,7 +86,7 @@ def extract(project: Project) -> ExtractReport:
                 catalog = read_catalog(path, locale=facts.catalog_id, shown=project.shown(path))
             else:
                 catalog = new_catalog(facts.catalog_id, domain, now)
-            catalog.update(template, update_header_comment=False, update_creation_date=True)
+            update_catalog(catalog, template)
             _write(project, report, path, catalog)
     return report
 

@@ -60,3 +60,10 @@ def media_type_of(path: Path) -> str:
     if width * height > MAX_IMAGE_PIXELS:
         raise ImageProblem(f"the image {path.name!r} has too many pixels", "save it smaller")
     return MEDIA_TYPES[image_format]
+
+
+def data_uri(path: Path) -> str:
+    """The image inline, for the standalone web page (one file, nothing to lose)."""
+    import base64
+
+    return f"data:{media_type_of(path)};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -108,6 +108,15 @@ def parse_article(text: str, *, slug: str, shown_path: str, folder: Path | None)
 # --- front matter -------------------------------------------------------------------
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text: we parse them ourselves, with a clear error."""
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 def _split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -123,8 +132,8 @@ def _split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
 
 def _load_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(front)
+        node = yaml.compose(front, Loader=_FrontMatterLoader)
+        data = yaml.load(front, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark else None

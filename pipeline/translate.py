@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from babel.messages.catalog import Catalog
 
-from .catalogs import PROJECT, ProjectCatalog
+from .catalogs import PROJECT, ProjectCatalog, update_catalog
 from .document import Article, Segment
 from .errors import CatalogError
 from .placeholders import PlaceholderError, describe_placeholders, from_message, to_message
@@ -102,7 +102,7 @@ def coverage(catalog: Catalog, template: Catalog) -> Coverage:
     """Count against the current template, as if `handouts extract` had just run: a message
     whose source changed counts as fuzzy (Babel's fuzzy matching), a new one as untranslated."""
     updated = copy.deepcopy(catalog)
-    updated.update(template, update_header_comment=False, update_creation_date=False)
+    update_catalog(updated, template)
     translated = fuzzy = untranslated = 0
     for message in updated:
         if not message.id:

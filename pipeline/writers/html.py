@@ -14,6 +14,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup, escape
 
+from .. import images
 from ..document import Emphasis, Inline, LineBreak, Link, Strong, Text
 from .base import Job, Writer, register
 
@@ -77,6 +78,7 @@ def render_template(name: str, job: Job, **extra: object) -> str:
         "byline": byline(job),
         "review": job.review,
         "notice": job.notice,
+        "image_src": lambda src: src,
         **extra,
     }
     return template.render(context)
@@ -121,5 +123,6 @@ class HtmlWriter(Writer):
     STYLES = ("screen.css",)
 
     def write(self, job: Job) -> dict[str, bytes]:
-        html = render_template("handout.html.j2", job, media="screen", inline_css=stylesheet("screen.css"))
+        html = render_template("handout.html.j2", job, media="screen", inline_css=stylesheet("screen.css"),
+                               image_src=lambda src: images.data_uri(images.check_image(src, job.source_folder)))
         return {".html": html.encode("utf-8")}

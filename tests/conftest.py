@@ -1,0 +1,51 @@
+"""Shared helpers: sample projects under tests/roots/, the real project, and the CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+ROOTS = Path(__file__).resolve().parent / "roots"
+SEED = REPO.parent / "shared" / "seed" / "invasive-vs-metastatic-breast-cancer.txt"
+SLUG = "invasive-vs-metastatic-breast-cancer"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def copy_project(destination: Path, root: Path | None = None) -> Path:
+    """A private copy of a project (the real one by default) that a test may change."""
+    root = root or REPO
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("handouts.toml", "sources", "translations"):
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        elif source.exists():
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+@pytest.fixture
+def run_cli(capsys):
+    def run(root: Path, *args: str) -> CliResult:
+        code = main(["--root", str(root), *args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    return copy_project(tmp_path / "project")
