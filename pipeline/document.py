@@ -179,6 +179,16 @@ class Article:
         yield from _block_segments(self.blocks)
         yield from self.meta.related
 
+    def reading_order(self) -> Iterator[Segment]:
+        """The visible segments in the order every handout presents them: title, summary,
+        body, related reading, and the topics in the closing notes (alt text is not shown)."""
+        yield self.meta.title
+        if self.meta.summary is not None:
+            yield self.meta.summary
+        yield from (s for s in _block_segments(self.blocks) if s.role != "image description")
+        yield from self.meta.related
+        yield from self.meta.categories
+
     def body_segments(self) -> Iterator[Segment]:
         yield from _block_segments(self.blocks)
 

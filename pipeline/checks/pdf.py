@@ -1,0 +1,281 @@
+"""What a built PDF handout really is, read back from the file: the same facts the tests
+assert and `handouts check` prints.
+
+pikepdf reads the catalog, the structure tree, the XMP metadata and the fonts;
+pdfminer measures the size of every character; poppler's `pdftotext` gives the text in
+reading order (it handles right-to-left text), cropped to the page body so that running
+titles and page numbers do not interrupt a paragraph that crosses a page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DependencyError
+
+# Page margins of print.css, in points, used to crop running title and page numbers.
+TOP_MARGIN_PT = 2.2 / 2.54 * 72
+BOTTOM_MARGIN_PT = 2.4 / 2.54 * 72
+MIN_SIZE_PT = 18.0
+
+
+@dataclass
+class PdfReport:
+    path: Path
+    pages: int = 0
+    tagged: bool = False
+    has_struct_tree: bool = False
+    pdfua_part: str | None = None
+    lang: str | None = None
+    title: str | None = None
+    display_doc_title: bool = False
+    keywords: str | None = None
+    author: str | None = None
+    fonts: list[tuple[str, bool]] = field(default_factory=list)
+    min_font_size: float = 0.0
+    structure: list[str] = field(default_factory=list)
+    languages_in_tree: dict[str, int] = field(default_factory=dict)
+    figures_without_alt: int = 0
+    bookmarks: list[str] = field(default_factory=list)
+    body_text: str = ""
+    footer_text: list[str] = field(default_factory=list)
+
+    @property
+    def unembedded_fonts(self) -> list[str]:
+        return [name for name, embedded in self.fonts if not embedded]
+
+    @property
+    def headings(self) -> list[str]:
+        return [tag for tag in self.structure if re.fullmatch(r"H\d", tag)]
+
+    def problems(self) -> list[str]:
+        found: list[str] = []
+        if not (self.tagged and self.has_struct_tree):
+            found.append("not tagged")
+        if self.pdfua_part != "1":
+            found.append("not identified as PDF/UA-1")
+        if not self.lang:
+            found.append("no /Lang")
+        if not self.title or not self.display_doc_title:
+            found.append("no title shown as window title")
+        if self.unembedded_fonts:
+            found.append(f"fonts not embedded: {', '.join(self.unembedded_fonts)}")
+        if self.min_font_size < MIN_SIZE_PT - 0.01:
+            found.append(f"text at {self.min_font_size:.1f} pt (minimum {MIN_SIZE_PT:.0f})")
+        if self.figures_without_alt:
+            found.append(f"{self.figures_without_alt} figures without alt text")
+        levels = [int(h[1]) for h in self.headings]
+        if levels and levels[0] != 1:
+            found.append("first heading is not H1")
+        for before, after in zip(levels, levels[1:]):
+            if after > before + 1:
+                found.append(f"heading level skips from H{before} to H{after}")
+                break
+        if self.pages > 1 and not self.bookmarks:
+            found.append("no bookmarks")
+        return found
+
+
+def inspect_pdf(path: Path, *, rtl: bool = False) -> PdfReport:
+    """Read everything we check from the file. `rtl`: the document's language is
+    written right to left (its body text is then read glyph by glyph)."""
+    import pikepdf
+
+    report = PdfReport(path)
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        report.pages = len(pdf.pages)
+        report.tagged = bool(root.get("/MarkInfo", {}).get("/Marked", False))
+        report.has_struct_tree = "/StructTreeRoot" in root
+        report.lang = str(root.Lang) if "/Lang" in root else None
+        report.display_doc_title = bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False))
+        info = pdf.docinfo
+        report.title = str(info.get("/Title")) if "/Title" in info else None
+        report.keywords = str(info.get("/Keywords")) if "/Keywords" in info else None
+        report.author = str(info.get("/Author")) if "/Author" in info else None
+        with pdf.open_metadata() as xmp:
+            report.pdfua_part = xmp.get("pdfuaid:part")
+        report.fonts = _fonts(pdf)
+        if report.has_struct_tree:
+            _walk_structure(root.StructTreeRoot, report)
+        with pdf.open_outline() as outline:
+            report.bookmarks = _titles(outline.root)
+    report.min_font_size = _min_font_size(path)
+    report.body_text, report.footer_text = _text(path, report.pages)
+    if rtl:
+        report.body_text = rtl_body_text(path)
+    return report
+
+
+def _fonts(pdf) -> list[tuple[str, bool]]:
+    fonts: dict[str, bool] = {}
+    for page in pdf.pages:
+        resources = page.get("/Resources", {})
+        for font in resources.get("/Font", {}).values():
+            name = str(font.get("/BaseFont", "?")).lstrip("/")
+            descriptors = [font.get("/FontDescriptor")]
+            for descendant in font.get("/DescendantFonts", []):
+                descriptors.append(descendant.get("/FontDescriptor"))
+            embedded = any(
+                d is not None and any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")) for d in descriptors
+            )
+            fonts[name] = fonts.get(name, False) or embedded
+    return sorted(fonts.items())
+
+
+def _walk_structure(node, report: PdfReport) -> None:
+    import pikepdf
+
+    kids = node.get("/K")
+    if kids is None:
+        return
+    if not isinstance(kids, pikepdf.Array):
+        kids = [kids]
+    for kid in kids:
+        if not isinstance(kid, pikepdf.Dictionary) or kid.get("/Type") == "/OBJR":
+            continue
+        if "/S" in kid:
+            tag = str(kid.S).lstrip("/")
+            report.structure.append(tag)
+            if "/Lang" in kid:
+                language = str(kid.Lang)
+                report.languages_in_tree[language] = report.languages_in_tree.get(language, 0) + 1
+            if tag == "Figure" and not str(kid.get("/Alt", "")).strip():
+                report.figures_without_alt += 1
+        _walk_structure(kid, report)
+
+
+def _titles(items) -> list[str]:
+    titles: list[str] = []
+    for item in items:
+        titles.append(item.title)
+        titles += _titles(item.children)
+    return titles
+
+
+def _min_font_size(path: Path) -> float:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    smallest = float("inf")
+
+    def walk(item) -> None:
+        nonlocal smallest
+        if isinstance(item, LTChar):
+            if item.get_text().strip():
+                smallest = min(smallest, item.size)
+        elif hasattr(item, "__iter__"):
+            for child in item:
+                walk(child)
+
+    for page in extract_pages(str(path)):
+        walk(page)
+    return 0.0 if smallest == float("inf") else round(smallest, 2)
+
+
+def _pdftotext(path: Path, *crop: str) -> str:
+    if not shutil.which("pdftotext"):
+        raise DependencyError("poppler's pdftotext is not installed", hint="install the Debian package poppler-utils")
+    result = subprocess.run(["pdftotext", "-enc", "UTF-8", *crop, str(path), "-"], capture_output=True, text=True,
+                            check=True)
+    return _without_format_characters(result.stdout)
+
+
+def _text(path: Path, pages: int) -> tuple[str, list[str]]:
+    """Body text of all pages (margins cropped) and the footer line of each page."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        width, height = (float(v) for v in pdf.pages[0].mediabox[2:4])
+    body = _pdftotext(path, "-x", "0", "-y", str(int(TOP_MARGIN_PT)), "-W", str(int(width)),
+                      "-H", str(int(height - TOP_MARGIN_PT - BOTTOM_MARGIN_PT)))
+    footers: list[str] = []
+    for number in range(1, pages + 1):
+        footer = _pdftotext(path, "-f", str(number), "-l", str(number), "-x", "0",
+                            "-y", str(int(height - BOTTOM_MARGIN_PT)), "-W", str(int(width)),
+                            "-H", str(int(BOTTOM_MARGIN_PT)))
+        footers.append(" ".join(footer.split()))
+    return body, footers
+
+
+def _without_format_characters(text: str) -> str:
+    """pdftotext wraps right-to-left runs in bidi embedding controls; drop them."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def compact(text: str) -> str:
+    """Text with all white space removed and print-only link addresses dropped, for
+    comparing a segment with what the page shows (line breaks fall anywhere)."""
+    text = re.sub(r"\s*\(https?://[^)\s]*\)", "", " ".join(text.split()))
+    return re.sub(r"\s+", "", _without_format_characters(text))
+
+
+_RTL_LETTER = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+_RTL = re.compile(f"[{_RTL_LETTER}]")
+_LTR_STRONG = "A-Za-z0-9\u00c0-\u024f\u0400-\u04ff"
+_LTR_RUN = re.compile(f"[{_LTR_STRONG}](?:[^{_RTL_LETTER}]*[{_LTR_STRONG}])?")
+
+
+def letters_only(text: str) -> str:
+    """Letters and digits only: what a right-to-left comparison can rely on."""
+    text = re.sub(r"\s*\(https?://[^)\s]*\)", "", text)
+    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+
+
+def rtl_body_text(path: Path) -> str:
+    """Right-to-left text in logical order, line by line, from the glyphs on the page.
+
+    pdftotext's line analysis is confused by Arabic marks and ligatures (it splits and
+    reorders them). pdfminer keeps each glyph's text intact (a lam-alef ligature is
+    "لا"); the page shows a line's glyphs left to right, so a line with right-to-left
+    letters is read backwards, then its left-to-right runs (names, numbers) are turned
+    back. Running titles and page numbers are cropped like in `_text`.
+    """
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextLineHorizontal
+
+    lines: list[str] = []
+
+    def walk(item, top: float, bottom: float) -> None:
+        if isinstance(item, LTTextLineHorizontal):
+            if item.y0 >= bottom and item.y1 <= top:
+                glyphs = [part.get_text() for part in item]
+                if _RTL.search("".join(glyphs)):
+                    # Backwards glyph by glyph (a ligature's text stays in order).
+                    reversed_line = "".join(reversed(glyphs))
+                    glyphs = [_LTR_RUN.sub(lambda m: m.group(0)[::-1], reversed_line)]
+                lines.append("".join(glyphs).strip())
+        elif hasattr(item, "__iter__"):
+            for child in item:
+                walk(child, top, bottom)
+
+    for page in extract_pages(str(path), laparams=LAParams()):
+        walk(page, page.height - TOP_MARGIN_PT, BOTTOM_MARGIN_PT)
+    return "\n".join(lines)
+
+
+def missing_segments(body_text: str, segments: list[str], *, rtl: bool = False) -> list[str]:
+    """The segments not found, in order, in the text (empty when every one is there).
+    Right-to-left text is compared by its letters and digits only (see rtl_body_text)."""
+    normalize = letters_only if rtl else compact
+    flat = normalize(body_text)
+    position = 0
+    missing: list[str] = []
+    for segment in segments:
+        needle = normalize(segment)
+        found = flat.find(needle, position)
+        if found < 0:
+            missing.append(segment)
+        else:
+            position = found + len(needle)
+    return missing
+
+
+def font_family_key(name: str) -> str:
+    """'Noto Sans CJK SC' and 'ABCDEF+Noto-Sans-CJK-SC-Bold' compare on 'notosanscjksc'."""
+    return re.sub(r"[^a-z0-9]", "", name.split("+")[-1].lower())

@@ -1,0 +1,74 @@
+"""`handouts check`: sources, catalogs and every built output, one line per file.
+
+Each output format has a checker that reads the real file back (see the modules of
+this package) and returns its problems; an empty list is a pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..build import output_path
+from ..config import Config
+from ..errors import HandoutsError
+from ..project import load_project
+from ..writers.base import Job
+
+Checker = Callable[[Path, Job], tuple[list[str], str]]
+
+
+def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
+    from .pdf import compact, font_family_key, inspect_pdf, missing_segments
+
+    report = inspect_pdf(path, rtl=job.facts.is_rtl)
+    problems = report.problems()
+    if report.lang != job.facts.tag:
+        problems.append(f"/Lang is {report.lang}, not {job.facts.tag}")
+    if report.title != job.article.meta.title.text:
+        problems.append("the title is not the article's translated title")
+    missing = missing_segments(report.body_text, [s.text for s in job.article.reading_order()],
+                               rtl=job.facts.is_rtl)
+    if missing:
+        problems.append(f"{len(missing)} segments missing or out of order, first: {missing[0][:50]!r}")
+    expected = job.ui.gettext("Page %(page)s of %(pages)s", page=job.facts.format_number(1),
+                              pages=job.facts.format_number(report.pages))
+    if not report.footer_text or compact(expected) != compact(report.footer_text[0]):
+        problems.append(f"page 1 footer reads {report.footer_text[:1]}, expected {expected!r}")
+    family = font_family_key(job.facts.fonts[0])
+    if not any(family in font_family_key(name) for name, _ in report.fonts):
+        problems.append(f"the {job.facts.fonts[0]} font is not used")
+    summary = (f"{report.pages} pages, smallest text {report.min_font_size:g} pt, "
+               f"PDF/UA-{report.pdfua_part}, /Lang {report.lang}, {len(report.fonts)} fonts embedded")
+    return problems, summary
+
+
+CHECKERS: dict[str, Checker] = {".pdf": check_pdf}
+
+
+def run_checks(config: Config, *, slugs: list[str] | None = None,
+               languages: list[str] | None = None) -> tuple[list[str], bool]:
+    project = load_project(config, slugs=slugs, languages=languages)
+    lines: list[str] = [f"FAIL {problem.one_line()}" for problem in project.problems]
+    ok = not project.problems
+    for plan in project.plans:
+        if plan.job is None:
+            lines.append(f"skip {plan.slug} {plan.facts.tag}: {'; '.join(plan.skip_reasons)}")
+            continue
+        for suffix, checker in CHECKERS.items():
+            path = output_path(config, plan.job, suffix)
+            shown = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+            if not path.exists():
+                lines.append(f"FAIL {shown}: not built (run 'handouts build')")
+                ok = False
+                continue
+            try:
+                problems, summary = checker(path, plan.job)
+            except HandoutsError as error:
+                problems, summary = [error.one_line()], ""
+            if problems:
+                ok = False
+                lines.append(f"FAIL {shown}: {'; '.join(problems)}")
+            else:
+                lines.append(f"ok   {shown}: {summary}")
+    return lines, ok

@@ -1,0 +1,156 @@
+"""The large-print PDF handout: the shared HTML + print CSS, rendered by WeasyPrint as PDF/UA-1.
+
+Per language, from the locale facts: page size, typeface and line height, and the
+"Page 2 of 4" footer in the handout's language and digits. Before rendering, every
+character is checked against the language's fonts (a gap is an error naming the
+character, never a box on paper). WeasyPrint tags the document; one addition here:
+elements whose `lang` differs from the document's (the English half of the review
+notice) get their own /Lang in the structure tree, which WeasyPrint does not do.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from importlib.metadata import version as package_version
+
+from lxml import html as lxml_html
+
+from ..errors import RenderError, UnsafeResourceError
+from ..fetcher import PIPELINE_ASSETS, weasyprint_fetcher
+from ..fonts import check_coverage, font_identities
+from ..locales import PAPER_SIZES
+from .base import Job, Writer, register
+from .html import render_template, stylesheet
+
+PAGE_PLACEHOLDER = "\x00page\x00"
+PAGES_PLACEHOLDER = "\x00pages\x00"
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
+
+
+def page_label_css(job: Job) -> str:
+    """`content:` for the footer: the translated 'Page %(page)s of %(pages)s' as CSS."""
+    label = job.ui.gettext("Page %(page)s of %(pages)s", page=PAGE_PLACEHOLDER, pages=PAGES_PLACEHOLDER)
+    style = job.facts.counter_style
+    parts: list[str] = []
+    for piece in label.replace(PAGES_PLACEHOLDER, "\x01pages\x01").replace(PAGE_PLACEHOLDER, "\x01page\x01").split("\x01"):
+        if piece in ("page", "pages"):
+            parts.append(f"counter({piece}, {style})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
+def running_title(title: str, wide_script: bool) -> str:
+    """The title, cut at a word to fit one 18 pt line at the top of later pages."""
+    limit = 22 if wide_script else 42
+    if len(title) <= limit:
+        return title
+    if wide_script:
+        return title[: limit - 1] + "…"
+    cut = title[:limit].rsplit(" ", 1)[0].rstrip(",;:.-–— ")
+    return cut + " …"
+
+
+def language_css(job: Job) -> str:
+    facts = job.facts
+    wide = facts.script in ("Hans", "Hant", "Kore", "Jpan")
+    header = _css_string(running_title(job.article.meta.title.text, wide))
+    return (
+        f"@page {{ size: {PAPER_SIZES[facts.paper]} portrait;"
+        f" @bottom-center {{ content: {page_label_css(job)}; }} }}\n"
+        f"@page {{ @top-center {{ content: {header}; }} }}\n"
+        f"@page :first {{ @top-center {{ content: none; }} }}\n"
+        f"html {{ font-family: {facts.css_font_family}; line-height: {facts.line_height}; }}\n"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _font_config():
+    """One FontConfiguration per process: fontconfig's scan (seconds for CJK) happens once."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@register
+class PdfWriter(Writer):
+    NAME = "pdf"
+    SUFFIXES = (".pdf",)
+    VERSION = "1"
+
+    def key_parts(self, job: Job) -> dict[str, str]:
+        return {"fonts": font_identities(job.facts), "weasyprint": package_version("weasyprint")}
+
+    def write(self, job: Job) -> dict[str, bytes]:
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import FatalURLFetchingError
+
+        source_url = job.source_folder.resolve().as_uri() + "/"
+        html = render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src)
+        visible = lxml_html.document_fromstring(html.encode("utf-8")).find("body").text_content()
+        footer = job.ui.gettext("Page %(page)s of %(pages)s", page=job.facts.format_number(1234567890),
+                                pages=job.facts.format_number(1234567890))
+        check_coverage(visible + footer, job.facts, f"{job.stem}.pdf")
+
+        fetcher = weasyprint_fetcher((job.source_folder, PIPELINE_ASSETS))
+        document = HTML(string=html, base_url=source_url, url_fetcher=fetcher)
+        stylesheets = [CSS(string=stylesheet("print.css"), font_config=_font_config()),
+                       CSS(string=language_css(job), font_config=_font_config())]
+        identifier = hashlib.sha256(f"{job.stem}:{job.source_version}:{job.catalog_version}".encode()).hexdigest()[:32]
+        try:
+            with _language_tags(job.facts.tag):
+                data = document.write_pdf(
+                    stylesheets=stylesheets,
+                    font_config=_font_config(),
+                    pdf_variant="pdf/ua-1",
+                    pdf_identifier=identifier.encode("ascii"),
+                    uncompressed_pdf=False,
+                )
+        except FatalURLFetchingError as error:
+            cause = error.__cause__
+            if isinstance(cause, UnsafeResourceError):
+                raise UnsafeResourceError(cause.what, file=job.article.source_path, hint=cause.hint) from None
+            raise RenderError(f"could not fetch a resource: {error}", file=job.article.source_path) from None
+        if not data:
+            raise RenderError("WeasyPrint produced an empty PDF", file=job.article.source_path)
+        return {".pdf": data}
+
+
+class _language_tags:
+    """While rendering, give structure elements in another language their own /Lang.
+
+    WeasyPrint 70 maps HTML to PDF tags in `weasyprint.pdf.tags._build_box_tree` and
+    sets /Lang only on the catalog. We wrap that function for the duration of one
+    render (tests assert the result, so a WeasyPrint change that breaks this shows up).
+    """
+
+    def __init__(self, document_language: str) -> None:
+        self.document_language = document_language
+
+    def __enter__(self):
+        import pydyf
+        from weasyprint.pdf import tags
+
+        original = tags._build_box_tree
+        document_language = self.document_language
+
+        def build_box_tree(box, *args, **kwargs):
+            for element in original(box, *args, **kwargs):
+                language = None if box.element is None else box.element.get("lang")
+                if language and language != document_language and "Lang" not in element:
+                    element["Lang"] = pydyf.String(language)
+                yield element
+
+        self.original = original
+        tags._build_box_tree = build_box_tree
+        return self
+
+    def __exit__(self, *exc_info):
+        from weasyprint.pdf import tags
+
+        tags._build_box_tree = self.original
+        return False
