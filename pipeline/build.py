@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -187,10 +188,24 @@ def output_path(config: Config, job: Job, suffix: str) -> Path:
 
 
 def run_writer(writer_name: str, job: Job, upstream: dict) -> dict[str, bytes]:
-    """What a worker process does: one writer, one job, bytes back."""
+    """What a worker process does: one writer, one job, bytes back.
+
+    An unexpected exception is a bug in the pipeline, not in the user's input: it
+    becomes one line naming the output, and the traceback goes to a log file.
+    """
     writer = get_writer(writer_name)
     job.upstream = upstream
-    return writer.write(job)
+    try:
+        return writer.write(job)
+    except HandoutsError:
+        raise
+    except Exception as error:  # noqa: BLE001 - reported, logged, and the build goes on
+        log = job.config.cache_dir / "errors.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {job.stem}.{writer_name}\n{traceback.format_exc()}\n")
+        raise RenderError(f"the {writer_name} writer failed on {job.stem}: {type(error).__name__}: {error}",
+                          hint=f"this is a bug in the pipeline; details in {log}") from None
 
 
 def _worker_init(temp_dir: str) -> None:

@@ -43,7 +43,40 @@ def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
     return problems, summary
 
 
-CHECKERS: dict[str, Checker] = {".pdf": check_pdf}
+def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
+    from .epub import read_package, run_ace, run_epubcheck
+    from .pdf import compact
+
+    result = run_epubcheck(path)
+    problems = [f"EPUBCheck: {m}" for m in result.errors + result.warnings]
+    try:
+        violations = run_ace(path)
+        ace = f"Ace {len(violations)} violations"
+    except HandoutsError as error:
+        violations = [f"not run: {error.one_line()}"]
+        ace = "Ace not run"
+    problems += [f"Ace: {v}" for v in violations]
+    package = read_package(path)
+    if package.opf.get(XML_LANG_ATTR) != job.facts.tag:
+        problems.append("the package has no xml:lang")
+    for name, document in package.documents.items():
+        if document.get("lang") != job.facts.tag or document.get(XML_LANG_ATTR) != job.facts.tag:
+            problems.append(f"{name} lacks lang/xml:lang {job.facts.tag}")
+    text = compact(package.spine_text())
+    position = 0
+    for segment in job.article.reading_order():
+        found = text.find(compact(segment.text), position)
+        if found < 0:
+            problems.append(f"segment missing or out of order: {segment.text[:50]!r}")
+            break
+        position = found + len(compact(segment.text))
+    summary = (f"EPUBCheck {len(result.errors)} errors, {len(result.warnings)} warnings; {ace}; "
+               f"{len(package.spine)} documents")
+    return problems, summary
+
+
+XML_LANG_ATTR = "{http://www.w3.org/XML/1998/namespace}lang"
+CHECKERS: dict[str, Checker] = {".pdf": check_pdf, ".epub": check_epub}
 
 
 def run_checks(config: Config, *, slugs: list[str] | None = None,

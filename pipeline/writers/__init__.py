@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-WRITER_MODULES = ("html", "pdf")
+WRITER_MODULES = ("html", "pdf", "epub")
 
 
 def load_all() -> None:
