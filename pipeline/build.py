@@ -171,6 +171,7 @@ def plan_tasks(project: Project, formats: list[str], report: BuildReport) -> lis
             uses = [by_name[name] for name in writer.USES if name in by_name]
             key = task_key(plan.job, writer, uses)
             outputs = {suffix: output_path(config, plan.job, suffix) for suffix in writer.SUFFIXES}
+            outputs |= {suffix: artifact_path(config, plan.job, suffix) for suffix in writer.ARTIFACTS}
             task = Task(plan.job, writer, key, outputs, uses)
             by_name[writer.NAME] = task
             tasks.append(task)
@@ -182,6 +183,10 @@ def output_path(config: Config, job: Job, suffix: str) -> Path:
     if config.outputs_dir.resolve() not in path.parents:
         raise RenderError(f"refusing to write outside outputs/: {path}")
     return path
+
+
+def artifact_path(config: Config, job: Job, suffix: str) -> Path:
+    return config.cache_dir / "artifacts" / job.facts.tag / f"{job.stem}{suffix}"
 
 
 # --- running ------------------------------------------------------------------------
@@ -314,6 +319,7 @@ def _store(config: Config, state: BuildState, task: Task, result: dict[str, byte
         data = result[suffix]
         atomic.atomic_write_bytes(path, data)
         info = {
+            "artifact": suffix in task.writer.ARTIFACTS,
             "slug": job.article.slug,
             "language": job.facts.tag,
             "format": suffix.lstrip("."),
@@ -327,4 +333,8 @@ def _store(config: Config, state: BuildState, task: Task, result: dict[str, byte
 
 
 def _relative(config: Config, path: Path) -> str:
-    return str(path.relative_to(config.outputs_dir.resolve()))
+    """The state key of a file: its path under outputs/, or 'cache:' and its path in the cache."""
+    outputs = config.outputs_dir.resolve()
+    if path.resolve().is_relative_to(outputs):
+        return str(path.resolve().relative_to(outputs))
+    return "cache:" + str(path.resolve().relative_to(config.cache_dir.resolve()))

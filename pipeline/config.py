@@ -23,7 +23,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str},
     "audio": {"engines": list, "words_per_minute": int, "max_concurrent_requests": int},
 }
-_LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict}
+_LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
+                                                      "words_per_minute": int}
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class LanguageOptions:
     paper: str | None = None
     engines: tuple[str, ...] | None = None
     voices: dict[str, str] = field(default_factory=dict)
+    words_per_minute: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class Config:
     def engines_for(self, tag: str) -> tuple[str, ...]:
         options = self.language_options.get(tag)
         return options.engines if options and options.engines else self.engines
+
+    def words_per_minute_for(self, tag: str) -> int:
+        options = self.language_options.get(tag)
+        return options.words_per_minute if options and options.words_per_minute else self.words_per_minute
 
     def voice_for(self, tag: str, engine: str) -> str | None:
         """The configured voice, else the engine's default for the language, else None."""
@@ -120,10 +126,7 @@ def load_config(root: Path) -> Config:
                           hint="list at least the source language")
     paper = _paper(publishing.get("paper", "letter"), "publishing.paper", where)
     engines = _engines(audio.get("engines", ["espeak-ng"]), "audio.engines", where)
-    wpm = audio.get("words_per_minute", 150)
-    if not 80 <= wpm <= 250:
-        raise ConfigError(f"audio.words_per_minute = {wpm} is outside 80..250", file=CONFIG_NAME,
-                          line=where.key("words_per_minute"), hint="150 suits patient education")
+    wpm = _words_per_minute(audio.get("words_per_minute", 150), "audio.words_per_minute", where)
     concurrent = audio.get("max_concurrent_requests", 2)
     if not 1 <= concurrent <= 8:
         raise ConfigError(f"audio.max_concurrent_requests = {concurrent} is outside 1..8", file=CONFIG_NAME,
@@ -142,6 +145,8 @@ def load_config(root: Path) -> Config:
             paper=_paper(values["paper"], f"language.{code}.paper", where) if "paper" in values else None,
             engines=_engines(values["engines"], f"language.{code}.engines", where) if "engines" in values else None,
             voices={str(k): str(v) for k, v in voices.items()},
+            words_per_minute=_words_per_minute(values["words_per_minute"], f"language.{code}.words_per_minute", where)
+            if "words_per_minute" in values else None,
         )
 
     return Config(
@@ -217,6 +222,13 @@ def _tag(code: Any, where_name: str, where: _Locator) -> str:
     except ConfigError as error:
         raise ConfigError(f"{where_name}: {error.what}", file=CONFIG_NAME, line=where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
     return tag
+
+
+def _words_per_minute(value: int, where_name: str, where: _Locator) -> int:
+    if not 80 <= value <= 300:
+        raise ConfigError(f"{where_name} = {value} is outside 80..300", file=CONFIG_NAME,
+                          line=where.key("words_per_minute"), hint="150 suits patient education")
+    return value
 
 
 def _paper(value: Any, where_name: str, where: _Locator) -> str:

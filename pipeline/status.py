@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .project import LanguagePlan, Project
+from .tts import choose_voice
 
 
 def status_lines(project: Project) -> list[str]:
@@ -11,6 +12,11 @@ def status_lines(project: Project) -> list[str]:
         lines.append(slug)
         for plan in [p for p in project.plans if p.slug == slug]:
             lines.append("  " + _plan_line(plan))
+    lines.append("narration")
+    for tag in dict.fromkeys(p.facts.tag for p in project.plans):
+        choice = choose_voice(project.config, tag)
+        spoken = f"{choice.engine} ({choice.voice})" if choice.engine else f"none: {choice.reason}"
+        lines.append(f"  {tag:<8} {spoken}")
     return lines
 
 

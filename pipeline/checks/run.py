@@ -75,8 +75,29 @@ def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
     return problems, summary
 
 
+def check_mp3(path: Path, job: Job) -> tuple[list[str], str]:
+    from .audio import inspect_mp3, read_webvtt
+
+    report = inspect_mp3(path)
+    problems = report.problems(job.facts.iso639_2)
+    vtt = path.with_suffix(".vtt")
+    if not vtt.exists():
+        problems.append("no .vtt captions next to it")
+    else:
+        try:
+            captions = read_webvtt(vtt)
+        except ValueError as error:
+            problems.append(f"captions: {error}")
+            captions = []
+        if captions and captions[-1].end > report.duration + 0.05:
+            problems.append("captions run past the end of the audio")
+    summary = (f"{report.duration / 60:.1f} min, {report.loudness:.1f} LUFS, {report.true_peak:.1f} dBTP, "
+               f"{len(report.chapters)} chapters, ID3v2.{report.id3_version[1] if report.id3_version else '?'}")
+    return problems, summary
+
+
 XML_LANG_ATTR = "{http://www.w3.org/XML/1998/namespace}lang"
-CHECKERS: dict[str, Checker] = {".pdf": check_pdf, ".epub": check_epub}
+CHECKERS: dict[str, Checker] = {".pdf": check_pdf, ".epub": check_epub, ".mp3": check_mp3}
 
 
 def run_checks(config: Config, *, slugs: list[str] | None = None,
@@ -90,6 +111,13 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
             continue
         for suffix, checker in CHECKERS.items():
             path = output_path(config, plan.job, suffix)
+            if suffix == ".mp3":
+                from ..tts import choose_voice
+
+                choice = choose_voice(config, plan.job.facts.tag)
+                if choice.engine is None:
+                    lines.append(f"note {plan.slug} {plan.facts.tag}: no narration: {choice.reason}")
+                    continue
             shown = path.relative_to(config.root) if path.is_relative_to(config.root) else path
             if not path.exists():
                 lines.append(f"FAIL {shown}: not built (run 'handouts build')")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-WRITER_MODULES = ("html", "pdf", "epub")
+WRITER_MODULES = ("html", "pdf", "audio", "epub")
 
 
 def load_all() -> None:

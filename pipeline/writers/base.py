@@ -53,6 +53,8 @@ class Job:
 class Writer:
     NAME: ClassVar[str] = ""
     SUFFIXES: ClassVar[tuple[str, ...]] = ()
+    # Intermediate files other writers use (kept in the cache, never in outputs/).
+    ARTIFACTS: ClassVar[tuple[str, ...]] = ()
     VERSION: ClassVar[str] = "1"
     TEMPLATES: ClassVar[tuple[str, ...]] = ()
     STYLES: ClassVar[tuple[str, ...]] = ()

@@ -5,7 +5,7 @@ here: a navigation document of our own (table of contents from the headings, hid
 landmarks, `lang`/`dir`), EPUB Accessibility 1.1 metadata written in the book's
 language, a generated cover, a stable identifier (a UUID from the slug and language)
 and a byte-for-byte reproducible zip. When the narration was built, the book also
-carries it as EPUB 3 Media Overlays.
+carries it as EPUB 3 Media Overlays (`media_overlays.py`).
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ class EpubWriter(Writer):
     def write(self, job: Job) -> dict[str, bytes]:
         from ebooklib import epub
 
+        from .media_overlays import Narration, add_media_overlays
+
         article = job.article
         meta = article.meta
         ui = job.ui
@@ -103,9 +105,15 @@ class EpubWriter(Writer):
         book.toc = [epub.Link(entry["href"], entry["title"], f"toc-{n}") for n, entry in enumerate(_toc(job, pages))]
         book.spine = [items[p.uid] for p in pages]
 
-        accessibility_features = ["structuralNavigation", "tableOfContents", "readingOrder",
-                                  "alternativeText", "displayTransformability"]
-        self._accessibility(book, job, ["textual", "visual"], ["textual"], accessibility_features, False)
+        narration = Narration.from_upstream(job.upstream.get("audio"))
+        features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
+                    "displayTransformability"]
+        modes = ["textual", "visual"]
+        if narration is not None:
+            add_media_overlays(book, items, pages, narration)
+            features.append("synchronizedAudioText")
+            modes.append("auditory")
+        self._accessibility(book, job, modes, features, narration is not None)
 
         modified = datetime.datetime.fromisoformat(job.modified).replace(tzinfo=datetime.timezone.utc)
         buffer = io.BytesIO()
@@ -138,13 +146,15 @@ class EpubWriter(Writer):
         if meta.language != meta.source_language:
             book.add_metadata("DC", "source", f"{job.article.slug} ({meta.source_language})")
 
-    def _accessibility(self, book, job: Job, modes, sufficient, features, narrated: bool) -> None:
+    def _accessibility(self, book, job: Job, modes, features, narrated: bool) -> None:
         ui = job.ui
         for mode in modes:
             book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
-        book.add_metadata(None, "meta", ",".join(sufficient), {"property": "schema:accessModeSufficient"})
+        # Each value is one sufficient set: the text alone (images have alt text), and,
+        # with the narration, the audio alone.
+        book.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
         if narrated:
-            book.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
+            book.add_metadata(None, "meta", "auditory", {"property": "schema:accessModeSufficient"})
         for feature in features:
             book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
         book.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})

@@ -1,0 +1,209 @@
+"""The narration: script -> speech engine (cached per sentence) -> one timeline -> MP3 + WebVTT.
+
+The timeline (for each element id: its start and end in the final audio) is the one
+source of the MP3 chapters, the WebVTT captions and the EPUB media overlays, so the
+three can never disagree. It is kept as a build artifact for the EPUB writer.
+Every synthesized sentence is cached by engine, voice and text: a rebuild after one
+edited sentence asks the engine for that sentence only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .. import atomic, sound
+from ..errors import RenderError
+from ..narration import Item, narration_script, pronunciation_path
+from ..tts import Speech, choose_voice, engine_class
+from .base import Job, Writer, register
+
+LEAD_IN_SECONDS = 0.3
+TAIL_SECONDS = 0.7
+
+
+@dataclass(frozen=True)
+class Cue:
+    id: str
+    start: float
+    end: float
+    text: str
+    chapter: str
+    chapter_title: str
+
+
+@register
+class AudioWriter(Writer):
+    NAME = "audio"
+    SUFFIXES = (".mp3", ".vtt")
+    ARTIFACTS = (".timeline.json",)
+    VERSION = "1"
+
+    def unavailable_reason(self, job: Job) -> str | None:
+        choice = choose_voice(job.config, job.facts.tag)
+        return None if choice.engine else choice.reason
+
+    def key_parts(self, job: Job) -> dict[str, str]:
+        choice = choose_voice(job.config, job.facts.tag)
+        engine = engine_class(choice.engine)(job.config) if choice.engine else None
+        words = pronunciation_path(job.config.translations_dir, job.facts.catalog_id)
+        return {
+            "engine": choice.engine or "",
+            "voice": choice.voice or "",
+            "engine_version": engine.version() if engine else "",
+            "rate": str(job.config.words_per_minute_for(job.facts.tag)),
+            "english_voice": (job.config.voice_for("en", choice.engine) or "") if choice.engine else "",
+            "pronunciation": hashlib.sha256(words.read_bytes()).hexdigest() if words.exists() else "",
+        }
+
+    def write(self, job: Job) -> dict[str, bytes]:
+        choice = choose_voice(job.config, job.facts.tag)
+        if choice.engine is None:
+            raise RenderError(f"no narration for {job.facts.english_name}: {choice.reason}")
+        engine = engine_class(choice.engine)(job.config)
+        script = narration_script(job)
+        synthesizer = _CachedSynthesizer(job, engine)
+
+        pieces: list[np.ndarray] = [sound.silence(LEAD_IN_SECONDS)]
+        cues: list[Cue] = []
+        clock = LEAD_IN_SECONDS
+        for item in script:
+            voice = choice.voice if item.language == job.facts.tag else (
+                job.config.voice_for(item.language, choice.engine) or choice.voice)
+            samples = sound.trim(sound.decode(synthesizer.speak(item.spoken, voice, item.language).data))
+            if samples.size == 0:
+                raise RenderError(f"{choice.engine} produced silence for {item.element_id!r}", file=job.stem)
+            duration = samples.size / sound.SAMPLE_RATE
+            cues.append(Cue(item.element_id, round(clock, 3), round(clock + duration, 3), item.shown,
+                            item.chapter.id, item.chapter.title))
+            pieces += [samples, sound.silence(item.pause_after)]
+            clock += duration + item.pause_after
+        pieces.append(sound.silence(TAIL_SECONDS))
+        mastered, mp3 = _master_and_encode(np.concatenate(pieces))
+        # The encoder puts its delay in front of the audio: shift the timeline to match
+        # what a player decodes.
+        delay = sound.encoder_delay(mastered, sound.decode(mp3))
+        cues = [Cue(c.id, round(c.start + delay, 3), round(c.end + delay, 3), c.text, c.chapter, c.chapter_title)
+                for c in cues]
+        total = sound.decode(mp3).size / sound.SAMPLE_RATE
+
+        mp3 = add_tags(mp3, job, cues, total, choice.engine)
+        timeline = {
+            "duration": round(total, 3),
+            "engine": choice.engine,
+            "voice": choice.voice,
+            "synthesized": synthesizer.synthesized,
+            "reused": synthesizer.reused,
+            "cues": [asdict(cue) for cue in cues],
+        }
+        return {
+            ".mp3": mp3,
+            ".vtt": webvtt(cues).encode("utf-8"),
+            ".timeline.json": json.dumps(timeline, ensure_ascii=False, indent=1).encode("utf-8"),
+        }
+
+
+class _CachedSynthesizer:
+    """Speech per (engine version, voice, text), kept in the cache folder between builds."""
+
+    def __init__(self, job: Job, engine) -> None:
+        self.engine = engine
+        self.config = job.config
+        self.folder = job.config.cache_dir / "tts" / engine.NAME
+        self.version = engine.version()
+        self.synthesized = 0
+        self.reused = 0
+
+    def speak(self, text: str, voice: str, language: str) -> Speech:
+        rate = self.config.words_per_minute_for(language)
+        key = hashlib.sha256(f"{self.version}\0{voice}\0{rate}\0{text}".encode()).hexdigest()
+        for fmt in ("wav", "mp3"):
+            cached = self.folder / f"{key}.{fmt}"
+            if cached.exists():
+                self.reused += 1
+                return Speech(cached.read_bytes(), fmt)
+        speech = self.engine.synthesize(text, voice, language)
+        atomic.atomic_write_bytes(self.folder / f"{key}.{speech.format}", speech.data)
+        self.synthesized += 1
+        return speech
+
+
+def _master_and_encode(samples: np.ndarray) -> tuple[np.ndarray, bytes]:
+    """Master, encode, then decode and measure what listeners will get: MP3 encoding
+    raises peaks and loses a little loudness, so both are corrected and re-encoded."""
+    threshold, target = -4.0, sound.TARGET_LUFS
+    for _ in range(4):
+        mastered = sound.master(samples, peak_threshold_db=threshold, target_lufs=target)
+        mp3 = sound.encode_mp3(mastered)
+        decoded = sound.decode(mp3)
+        peak = sound.true_peak_dbtp(decoded)
+        loudness = sound.integrated_loudness(decoded)
+        if peak <= sound.MAX_TRUE_PEAK_DBTP and abs(loudness - sound.TARGET_LUFS) <= 0.5:
+            return mastered, mp3
+        if peak > sound.MAX_TRUE_PEAK_DBTP:
+            threshold -= peak - sound.MAX_TRUE_PEAK_DBTP + 1.0
+        target += sound.TARGET_LUFS - loudness
+    raise RenderError(f"could not master the narration to {sound.TARGET_LUFS} LUFS and "
+                      f"{sound.MAX_TRUE_PEAK_DBTP} dBTP (last: {loudness:.1f} LUFS, {peak:.1f} dBTP)")
+
+
+def chapters_of(cues: list[Cue], total: float) -> list[tuple[str, str, float, float]]:
+    """(id, title, start, end) per chapter; a chapter ends where the next begins."""
+    starts: list[tuple[str, str, float]] = []
+    for cue in cues:
+        if not starts or starts[-1][0] != cue.chapter:
+            starts.append((cue.chapter, cue.chapter_title, 0.0 if not starts else cue.start))
+    return [(cid, title, start, starts[i + 1][2] if i + 1 < len(starts) else total)
+            for i, (cid, title, start) in enumerate(starts)]
+
+
+def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, engine: str) -> bytes:
+    """ID3v2.4: title, author, album, language, genre, comment, and CHAP + CTOC chapters."""
+    import io
+
+    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TSSE, CTOCFlags
+
+    from .html import byline
+
+    meta = job.article.meta
+    language = job.facts.iso639_2
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=meta.title.text))
+    tags.add(TPE1(encoding=3, text=list(meta.authors) or ["Patient handouts"]))
+    tags.add(TALB(encoding=3, text=job.ui.gettext("Patient education")))
+    tags.add(TLAN(encoding=3, text=language))
+    tags.add(TCON(encoding=3, text="Speech"))
+    if meta.updated:
+        tags.add(TDRC(encoding=3, text=meta.updated.isoformat()))
+    comment = " · ".join(byline(job).values())
+    if job.notice:
+        comment += f" · {job.notice.native}"
+    tags.add(COMM(encoding=3, lang=language, desc="", text=comment))
+    tags.add(TSSE(encoding=3, text=f"{engine}; LAME via lameenc"))
+    chapters = chapters_of(cues, total)
+    tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                  child_element_ids=[cid for cid, *_ in chapters],
+                  sub_frames=[TIT2(encoding=3, text=job.ui.gettext("Contents"))]))
+    for cid, title, start, end in chapters:
+        tags.add(CHAP(element_id=cid, start_time=int(round(start * 1000)), end_time=int(round(end * 1000)),
+                      sub_frames=[TIT2(encoding=3, text=title)]))
+    buffer = io.BytesIO(mp3)
+    tags.save(buffer, v2_version=4, padding=lambda info: 0)
+    return buffer.getvalue()
+
+
+def webvtt(cues: list[Cue]) -> str:
+    lines = ["WEBVTT", ""]
+    for cue in cues:
+        lines += [cue.id, f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}", cue.text.replace("-->", "->"), ""]
+    return "\n".join(lines)
+
+
+def _vtt_time(seconds: float) -> str:
+    milliseconds = int(round(seconds * 1000))
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
