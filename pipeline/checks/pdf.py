@@ -212,12 +212,15 @@ def compact(text: str) -> str:
     """Text with all white space removed and print-only link addresses dropped, for
     comparing a segment with what the page shows (line breaks fall anywhere)."""
     text = re.sub(r"\s*\(https?://[^)\s]*\)", "", " ".join(text.split()))
-    return re.sub(r"\s+", "", _without_format_characters(text))
+    # Hyphens go too: pdftotext drops one at the end of a line ("по-" / "прежнему").
+    return re.sub(r"[\s\-\u2010\u2011]+", "", _without_format_characters(text))
 
 
-_RTL_LETTER = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+# Right-to-left letters; Arabic-Indic and Persian digits are left out: they run left to
+# right, like Latin digits, inside a right-to-left line.
+_RTL_LETTER = "\u0590-\u065f\u066a-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
 _RTL = re.compile(f"[{_RTL_LETTER}]")
-_LTR_STRONG = "A-Za-z0-9\u00c0-\u024f\u0400-\u04ff"
+_LTR_STRONG = "A-Za-z0-9\u00c0-\u024f\u0400-\u04ff\u0660-\u0669\u06f0-\u06f9"
 _LTR_RUN = re.compile(f"[{_LTR_STRONG}](?:[^{_RTL_LETTER}]*[{_LTR_STRONG}])?")
 
 
@@ -243,7 +246,7 @@ def rtl_body_text(path: Path) -> str:
 
     def walk(item, top: float, bottom: float) -> None:
         if isinstance(item, LTTextLineHorizontal):
-            if item.y0 >= bottom and item.y1 <= top:
+            if bottom <= (item.y0 + item.y1) / 2 <= top:
                 glyphs = [part.get_text() for part in item]
                 if _RTL.search("".join(glyphs)):
                     # Backwards glyph by glyph (a ligature's text stays in order).

@@ -79,6 +79,7 @@ def render_template(name: str, job: Job, **extra: object) -> str:
         "review": job.review,
         "notice": job.notice,
         "image_src": lambda src: src,
+        "review_date": review_date(job),
         **extra,
     }
     return template.render(context)
@@ -98,6 +99,18 @@ def byline(job: Job) -> dict[str, str]:
     if meta.updated:
         parts["updated"] = ui.gettext("Updated on %(date)s", date=facts.format_date(meta.updated))
     return parts
+
+
+def review_date(job: Job) -> str:
+    """The translation's review date in the handout's date format (as written if not ISO)."""
+    import datetime
+
+    if not job.review or not job.review.date:
+        return ""
+    try:
+        return job.facts.format_date(datetime.date.fromisoformat(job.review.date))
+    except ValueError:
+        return job.review.date
 
 
 def font_css(facts) -> str:
