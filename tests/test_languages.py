@@ -1,0 +1,216 @@
+"""The fourteen languages: complete catalogs, the right language on paper, translated template
+words, translation QA, and honest review status."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import hanzidentifier
+import langid
+import pytest
+from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+from pipeline.catalogs import catalog_path, read_catalog, render_catalog, template_path
+from pipeline.checks.epub import read_package
+from pipeline.checks.pdf import inspect_pdf
+from pipeline.checks.run import translation_qa
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.project import load_project
+from pipeline.qa import check_catalog
+from pipeline.sources import read_article
+from pipeline.translate import template_for
+
+from conftest import REPO, SLUG, copy_project
+
+LANGUAGES = ["en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr", "pl", "pt-BR", "fa"]
+TRANSLATED = [tag for tag in LANGUAGES if tag != "en"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("languages") / "project")
+    assert main(["--root", str(root), "build", "--format", "pdf", "-q"]) == 0
+    project = load_project(load_config(root))
+    return root, {plan.facts.tag: plan for plan in project.plans}
+
+
+def test_all_fourteen_languages_are_enabled_and_published(built):
+    _, plans = built
+    assert list(plans) == LANGUAGES
+    assert all(plan.publishable for plan in plans.values())
+
+
+@pytest.mark.parametrize("tag", TRANSLATED)
+def test_catalogs_are_complete(built, tag):
+    _, plans = built
+    plan = plans[tag]
+    assert plan.coverage.complete and plan.coverage.total == 43
+    assert plan.ui_coverage.complete and plan.ui_coverage.total >= 20
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return LanguageDetectorBuilder.from_all_languages().build()
+
+
+@pytest.mark.parametrize("tag", LANGUAGES)
+def test_the_pdf_text_is_detected_as_its_language(built, detector, tag):
+    root, plans = built
+    job = plans[tag].job
+    text = inspect_pdf(root / "outputs" / tag / f"{job.stem}.pdf", rtl=job.facts.is_rtl).body_text
+    text = text.replace(job.notice.english, "") if job.notice else text  # the English half of the notice
+    language = job.facts.language
+    if language == "ht":
+        # lingua has no Haitian Creole; langid.py does.
+        assert langid.classify(text)[0] == "ht"
+    else:
+        detected = detector.detect_language_of(text)
+        assert detected is not None
+        expected = {"zh": "ZH", "tl": "TL"}.get(language, language.upper())
+        assert detected.iso_code_639_1 == getattr(IsoCode639_1, expected)
+        assert detector.compute_language_confidence(text, detected) > 0.9
+    if tag == "zh-Hans":
+        assert hanzidentifier.identify(text) == hanzidentifier.SIMPLIFIED
+    if tag == "zh-Hant":
+        assert hanzidentifier.identify(text) == hanzidentifier.TRADITIONAL
+
+
+@pytest.mark.parametrize("tag", TRANSLATED)
+def test_template_words_are_translated_on_the_handout(built, tag):
+    root, plans = built
+    job = plans[tag].job
+    pdf = root / "outputs" / tag / f"{job.stem}.pdf"
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+    text = text.replace(job.notice.english, "")
+    for english in ("Related reading", "About this handout", "Medically reviewed by", "Updated on", "Page 1 of",
+                    "Topics:", "Translated from"):
+        assert english not in text, f"{english!r} left in English"
+    ui = read_catalog(catalog_path(root / "translations", job.facts.catalog_id, "ui"), locale=job.facts.catalog_id)
+    pot = read_catalog(template_path(root / "translations", "ui"), locale=None)
+    for message in pot:
+        if message.id:
+            assert ui.get(message.id).string and ui.get(message.id).string != message.id
+
+
+def test_translation_qa_is_clean_for_every_catalog(built):
+    root, _ = built
+    lines, ok = translation_qa(load_project(load_config(root)))
+    assert ok, "\n".join(l for l in lines if l.startswith("FAIL"))
+    assert len(lines) == 2 * len(TRANSLATED)
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (("stage 0 cancer", "estadio cero"), "number 0 of the source is missing"),
+        (("identical", None), "identical to the English source"),
+        (("short", "Kort."), "length is"),
+        (("placeholder", "{1}x"), "placeholders"),
+        (("markup", "<b>Hola</b> mundo, esto es bastante largo para pasar"), "markup"),
+        (("fuzzy", None), "fuzzy translation in a published language"),
+        (("empty", None), "empty translation in a published language"),
+    ],
+)
+def test_translation_qa_finds_each_kind_of_problem(change, problem):
+    article = read_article(REPO / "sources" / f"{SLUG}.md", REPO)
+    template = template_for(article)
+    path = catalog_path(REPO / "translations", "es", SLUG)
+    catalog = read_catalog(path, locale="es")
+    kind, value = change
+    target = next(m for m in catalog if m.id.startswith("Abnormal cells aren"))
+    if kind == "stage 0 cancer":
+        target.string = target.string.replace("estadio 0", value)
+    elif kind == "identical":
+        target.string = target.id
+    elif kind in ("short", "markup"):
+        target.string = value
+    elif kind == "placeholder":
+        target = next(m for m in catalog if m.id.startswith("Ductal carcinoma"))
+        target.string = value
+    elif kind == "fuzzy":
+        target.flags.add("fuzzy")
+    elif kind == "empty":
+        target.string = ""
+    findings = check_catalog(catalog, template, "es.po", script="Latn", published=True, spans_of=lambda m: {})
+    assert any(problem in f.problem for f in findings), [f.problem for f in findings]
+    assert all(f.line for f in findings)
+
+
+def test_a_flagged_unchanged_entry_is_accepted():
+    article = read_article(REPO / "sources" / f"{SLUG}.md", REPO)
+    catalog = read_catalog(catalog_path(REPO / "translations", "tl", SLUG), locale="tl")
+    message = next(m for m in catalog if m.id == "X-rays")
+    message.string = "X-rays"
+    findings = check_catalog(catalog, template_for(article), "tl.po", script="Latn", published=True,
+                             spans_of=lambda m: {})
+    assert any("identical" in f.problem for f in findings)
+    message.flags.add("unchanged")
+    assert not check_catalog(catalog, template_for(article), "tl.po", script="Latn", published=True,
+                             spans_of=lambda m: {})
+
+
+def test_every_catalog_says_it_is_an_unreviewed_draft():
+    for path in (REPO / "translations").glob("*/LC_MESSAGES/*.po"):
+        catalog = read_catalog(path, locale=path.parts[-3])
+        assert catalog.review.reviewed is False, path
+
+
+@pytest.fixture(scope="module")
+def reviewed_and_unreviewed(tmp_path_factory):
+    """Spanish marked as reviewed by a (test) translator; Vietnamese left unreviewed."""
+    root = copy_project(tmp_path_factory.mktemp("review") / "project")
+    path = catalog_path(root / "translations", "es", SLUG)
+    catalog = read_catalog(path, locale="es")
+    catalog.extra_headers.update({"X-Review-Status": "reviewed", "X-Reviewed-By": "Ana Test, CHI",
+                                  "X-Review-Date": "2024-02-01"})
+    path.write_text(render_catalog(catalog), "utf-8")
+    assert main(["--root", str(root), "build", "--lang", "es", "--lang", "vi", "--format", "pdf",
+                 "--format", "audio", "--format", "epub", "-q"]) == 0
+    return root
+
+
+def _first_page(pdf: Path) -> str:
+    return " ".join(subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                                   capture_output=True, text=True).stdout.split())
+
+
+@pytest.mark.parametrize("tag, reviewed", [("es", True), ("vi", False)])
+def test_review_notice_on_every_output_exactly_when_unreviewed(reviewed_and_unreviewed, tag, reviewed):
+    root = reviewed_and_unreviewed
+    project = load_project(load_config(root), languages=[tag])
+    job = next(plan.job for plan in project.plans if plan.facts.tag == tag)
+    base = root / "outputs" / tag / f"{SLUG}.{tag}"
+    english = "This is a draft translation."
+    native = {"es": "Esta es una traducción preliminar.", "vi": "Đây là bản dịch nháp."}[tag]
+    page_one = _first_page(base.with_name(base.name + ".pdf"))
+    package = read_package(base.with_name(base.name + ".epub"))
+    title_page = " ".join(package.documents["titlepage.xhtml"].itertext())
+    description = package.metadata("dc:description")[0]
+    cues = json.loads((root / ".cache" / "handouts" / "artifacts" / tag / f"{SLUG}.{tag}.timeline.json")
+                      .read_text("utf-8"))["cues"]
+    opening = " ".join(cue["text"] for cue in cues[:3])
+    for place in (page_one, title_page, description, opening):
+        assert (english in place) is not reviewed
+        assert (native in place) is not reviewed
+    if reviewed:
+        assert "Traducción revisada por Ana Test, CHI el 1 de febrero de 2024." in " ".join(
+            package.documents["backmatter.xhtml"].itertext())
+        assert job.review.describe() == "reviewed by Ana Test, CHI on 2024-02-01"
+
+
+def test_status_shows_review_state_and_publish_unreviewed_false_refuses(reviewed_and_unreviewed, run_cli):
+    root = reviewed_and_unreviewed
+    status = run_cli(root, "status", "--lang", "es", "--lang", "vi")
+    assert re.search(r"es .*reviewed by Ana Test, CHI on 2024-02-01 \| will be published", status.out)
+    assert re.search(r"vi .*unreviewed draft \| will be published", status.out)
+    config = (root / "handouts.toml").read_text("utf-8")
+    (root / "handouts.toml").write_text(config.replace("publish_unreviewed = true", "publish_unreviewed = false"))
+    status = run_cli(root, "status", "--lang", "es", "--lang", "vi")
+    assert re.search(r"vi .*NOT published: the translation is unreviewed and publish_unreviewed = false", status.out)
+    assert re.search(r"es .*will be published", status.out)
+    build = run_cli(root, "build", "--lang", "es", "--lang", "vi", "--format", "html", "-q")
+    assert build.code == 1 and "vi not built: the translation is unreviewed" in build.err
