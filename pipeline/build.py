@@ -33,7 +33,6 @@ from .writers.base import Job, Writer, get_writer
 
 STATE_NAME = "state.json"
 PIPELINE_DIR = Path(__file__).resolve().parent
-FINGERPRINT_SUFFIXES = {".py", ".j2", ".css", ".toml", ".json", ".txt"}
 
 
 @dataclass
@@ -61,20 +60,36 @@ class BuildReport:
 # --- keys ---------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """One hash of the pipeline's code, templates, styles and data tables."""
+# Modules that never change what a writer produces (the command line, checks, publishing).
+NOT_OUTPUT_CODE = {"__init__.py", "__main__.py", "cli.py", "status.py", "progress.py", "extract.py", "qa.py",
+                   "publish.py", "build.py", "narration.py", "sound.py"}
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(writer_name: str) -> str:
+    """A hash of the code, data, templates and styles one writer's output depends on: the
+    shared core, the writer's declared modules, templates and styles. Editing the
+    download page's template rebuilds no handout; editing print.css rebuilds PDFs only."""
+    writer = get_writer(writer_name)
+    files = [p for p in PIPELINE_DIR.glob("*.py") if p.name not in NOT_OUTPUT_CODE]
+    files += sorted((PIPELINE_DIR / "data").glob("*.toml"))
+    files += [PIPELINE_DIR / "writers" / "base.py", PIPELINE_DIR / "__init__.py"]
+    for pattern in writer.DEPENDS:
+        files += sorted(PIPELINE_DIR.glob(pattern))
+    for pattern in writer.TEMPLATES:
+        files += sorted((PIPELINE_DIR / "templates").glob(pattern))
+    for name in writer.STYLES:
+        files.append(PIPELINE_DIR / "styles" / name)
     digest = hashlib.sha256()
-    for path in sorted(PIPELINE_DIR.rglob("*")):
-        if path.suffix in FINGERPRINT_SUFFIXES and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(PIPELINE_DIR)).encode())
-            digest.update(path.read_bytes())
+    for path in sorted(set(files)):
+        digest.update(str(path.relative_to(PIPELINE_DIR)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def task_key(job: Job, writer: Writer, uses: list[Task]) -> str:
     parts = (
-        code_fingerprint(),
+        code_fingerprint(writer.NAME),
         writer.NAME,
         writer.VERSION,
         repr(job.article),
@@ -264,6 +279,9 @@ def build(
         else:
             _run_parallel(pending, jobs, config, failed, finish)
         state.save()
+        from .publish import publish
+
+        publish(config)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -17,6 +17,7 @@ from .errors import HandoutsError
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 70
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted; outputs/ holds only complete files, and the next build resumes from the cache")
         return 130
+    except Exception as error:  # noqa: BLE001 - a bug: one line for the user, the traceback in a log
+        log = _log_traceback()
+        _error(f"internal error: {type(error).__name__}: {error} (a bug in handouts; details in {log})")
+        return EXIT_INTERNAL
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +77,16 @@ def _selection(command: argparse.ArgumentParser) -> None:
                          help="only this language (repeatable), e.g. es or zh-Hans")
     command.add_argument("--article", action="append", dest="slugs", metavar="SLUG",
                          help="only this article (repeatable)")
+
+
+def _log_traceback() -> str:
+    import tempfile
+    import traceback
+
+    path = Path(tempfile.gettempdir()) / "handouts-errors.log"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(traceback.format_exc() + "\n")
+    return str(path)
 
 
 def _error(text: str) -> None:

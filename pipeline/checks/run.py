@@ -179,4 +179,12 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
                 lines.append(f"FAIL {shown}: {'; '.join(problems)}")
             else:
                 lines.append(f"ok   {shown}: {summary}")
+    from ..publish import verify_manifest
+
+    manifest_problems = verify_manifest(config)
+    if manifest_problems:
+        ok = False
+        lines += [f"FAIL manifest: {problem}" for problem in manifest_problems]
+    else:
+        lines.append("ok   outputs/manifest.json: every file is on disk with its size and SHA-256")
     return lines, ok

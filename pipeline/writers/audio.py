@@ -41,6 +41,7 @@ class AudioWriter(Writer):
     SUFFIXES = (".mp3", ".vtt")
     ARTIFACTS = (".timeline.json",)
     VERSION = "1"
+    DEPENDS = ("writers/audio.py", "writers/html.py", "narration.py", "sound.py", "tts/*.py")
 
     def unavailable_reason(self, job: Job) -> str | None:
         choice = choose_voice(job.config, job.facts.tag)

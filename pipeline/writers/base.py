@@ -56,6 +56,9 @@ class Writer:
     # Intermediate files other writers use (kept in the cache, never in outputs/).
     ARTIFACTS: ClassVar[tuple[str, ...]] = ()
     VERSION: ClassVar[str] = "1"
+    # What the output depends on besides the shared core (globs under pipeline/,
+    # pipeline/templates/ and names in pipeline/styles/): the build cache key hashes them.
+    DEPENDS: ClassVar[tuple[str, ...]] = ()
     TEMPLATES: ClassVar[tuple[str, ...]] = ()
     STYLES: ClassVar[tuple[str, ...]] = ()
     # Names of writers whose results this one uses when they exist (EPUB uses the narration).

@@ -55,6 +55,9 @@ class EpubWriter(Writer):
     SUFFIXES = (".epub",)
     VERSION = "1"
     USES = ("audio",)
+    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/epub.py", "writers/media_overlays.py")
+    TEMPLATES = ("epub/*.j2", "blocks.html.j2", "front.html.j2")
+    STYLES = ("epub.css",)
 
     def key_parts(self, job: Job) -> dict[str, str]:
         return {

@@ -132,7 +132,8 @@ class HtmlWriter(Writer):
     NAME = "html"
     SUFFIXES = (".html",)
     VERSION = "1"
-    TEMPLATES = ("handout.html.j2", "blocks.html.j2")
+    DEPENDS = ("writers/html.py",)
+    TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("screen.css",)
 
     def write(self, job: Job) -> dict[str, bytes]:

@@ -81,6 +81,9 @@ class PdfWriter(Writer):
     NAME = "pdf"
     SUFFIXES = (".pdf",)
     VERSION = "1"
+    DEPENDS = ("writers/html.py", "writers/pdf.py")
+    TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
+    STYLES = ("print.css",)
 
     def key_parts(self, job: Job) -> dict[str, str]:
         return {"fonts": font_identities(job.facts), "weasyprint": package_version("weasyprint")}
