@@ -238,12 +238,12 @@ def build(
     *,
     jobs: int = 1,
     wait: bool = True,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Callable[[int, int, list[str]], None] | None = None,
     say: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
 ) -> BuildReport:
     config = project.config
     report = BuildReport()
-    started = time.perf_counter()
+    clock_start = time.perf_counter()
     with build_lock(config.cache_dir, wait, say):
         atomic.set_temp_dir(config.cache_dir / "tmp")
         atomic.clean_temp_dir()
@@ -258,10 +258,17 @@ def build(
         failed: set[str] = set()
         done = len(report.cached)
         total = len(tasks)
+        running: list[str] = []
+
+        def started(task: Task) -> None:
+            running.append(task.name)
+            if progress:
+                progress(done, total, running)
 
         def finish(task: Task, result: dict[str, bytes] | HandoutsError) -> None:
             nonlocal done
             done += 1
+            running.remove(task.name)
             if isinstance(result, HandoutsError):
                 report.failed.append(result)
                 failed.add(task.name)
@@ -269,20 +276,21 @@ def build(
                 _store(config, state, task, result)
                 report.built.append(task.name)
             if progress:
-                progress(task.name, done, total)
+                progress(done, total, running)
 
         if progress:
-            progress("", done, total)
+            progress(done, total, running)
         if jobs <= 1 or len(pending) <= 1:
             for task in pending:
+                started(task)
                 finish(task, _run_inline(task, failed))
         else:
-            _run_parallel(pending, jobs, config, failed, finish)
+            _run_parallel(pending, jobs, config, failed, started, finish)
         state.save()
         from .publish import publish
 
         publish(config)
-    report.seconds = time.perf_counter() - started
+    report.seconds = time.perf_counter() - clock_start
     return report
 
 
@@ -300,6 +308,7 @@ def _run_inline(task: Task, failed: set[str]) -> dict[str, bytes] | HandoutsErro
 
 
 def _run_parallel(pending: list[Task], jobs: int, config: Config, failed: set[str],
+                  started: Callable[[Task], None],
                   finish: Callable[[Task, dict[str, bytes] | HandoutsError], None]) -> None:
     waiting = list(pending)
     running: dict[concurrent.futures.Future, Task] = {}
@@ -316,6 +325,7 @@ def _run_parallel(pending: list[Task], jobs: int, config: Config, failed: set[st
                 waiting.remove(task)
                 upstream = {k: v for k, v in _upstream(task).items() if f"{task.job.stem}.{k}" not in failed}
                 running[pool.submit(run_writer, task.writer.NAME, task.job, upstream)] = task
+                started(task)
             if not running:
                 break
             done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)

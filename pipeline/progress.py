@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 
 @contextlib.contextmanager
-def progress_display(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+def progress_display(quiet: bool) -> Iterator[Callable[[int, int, list[str]], None] | None]:
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -19,12 +19,14 @@ def progress_display(quiet: bool) -> Iterator[Callable[[str, int, int], None] | 
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("running: {task.description}"),
         transient=True,
     ) as bar:
         task_id = bar.add_task("", total=None)
 
-        def update(name: str, done: int, total: int) -> None:
-            bar.update(task_id, completed=done, total=total, description=name)
+        def update(done: int, total: int, running: list[str]) -> None:
+            shown = ", ".join(name.split(".", 1)[-1] for name in running[:3])
+            more = f" +{len(running) - 3}" if len(running) > 3 else ""
+            bar.update(task_id, completed=done, total=total, description=(shown + more) or "-")
 
         yield update
