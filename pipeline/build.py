@@ -265,6 +265,10 @@ def build(
             if progress:
                 progress(done, total, running)
 
+        from .publish import collect, current_plan, publish, write_manifest
+
+        plan = current_plan(config) if pending else None
+
         def finish(task: Task, result: dict[str, bytes] | HandoutsError) -> None:
             nonlocal done
             done += 1
@@ -275,6 +279,10 @@ def build(
             else:
                 _store(config, state, task, result)
                 report.built.append(task.name)
+                # Record and list each finished file at once: a build killed later leaves a
+                # state to resume from and a manifest that matches what is on disk.
+                state.save()
+                write_manifest(config, collect(config, state, plan))
             if progress:
                 progress(done, total, running)
 
@@ -287,8 +295,6 @@ def build(
         else:
             _run_parallel(pending, jobs, config, failed, started, finish)
         state.save()
-        from .publish import publish
-
         publish(config)
     report.seconds = time.perf_counter() - clock_start
     return report

@@ -57,13 +57,37 @@ class Shelf:
     files: list[Listed] = field(default_factory=list)
 
 
+@dataclass
+class Plan:
+    """For every output the full project would build now: its task key and its job."""
+
+    project: Project
+    keys: dict[str, str]
+    jobs: dict[str, Job]
+
+
+def current_plan(config: Config) -> Plan:
+    project = load_project(config)
+    tasks = plan_tasks(project, writer_names(), BuildReport())
+    keys = {_relative(config, path): task.key for task in tasks for path in task.outputs.values()}
+    jobs = {_relative(config, path): task.job for task in tasks for path in task.outputs.values()}
+    return Plan(project, keys, jobs)
+
+
 def publish(config: Config) -> list[Listed]:
     """Rewrite the manifest, the download page and the OPDS feed from the build state."""
-    project = load_project(config)
-    state = BuildState(config.cache_dir / STATE_NAME)
-    tasks = plan_tasks(project, writer_names(), BuildReport())
-    current_keys = {_relative(config, path): task.key for task in tasks for path in task.outputs.values()}
-    jobs = {_relative(config, path): task.job for task in tasks for path in task.outputs.values()}
+    plan = current_plan(config)
+    listed = collect(config, BuildState(config.cache_dir / STATE_NAME), plan)
+    write_manifest(config, listed)
+    shelves = _shelves(plan.project, listed)
+    write_index(config, plan.project, shelves)
+    write_opds(config, shelves)
+    return listed
+
+
+def collect(config: Config, state: BuildState, plan: Plan) -> list[Listed]:
+    """The files of outputs/ that the build state vouches for, checksums verified."""
+    current_keys, jobs = plan.keys, plan.jobs
     listed: list[Listed] = []
     for relative, entry in sorted(state.entries.items()):
         if entry.get("artifact") or relative.startswith("cache:"):
@@ -90,10 +114,6 @@ def publish(config: Config) -> list[Listed]:
 
             item.duration = MP3(str(path)).info.length
         listed.append(item)
-    write_manifest(config, listed)
-    shelves = _shelves(project, listed)
-    write_index(config, project, shelves)
-    write_opds(config, shelves)
     return listed
 
 

