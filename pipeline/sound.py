@@ -45,11 +45,19 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> 
     return float(pyloudnorm.Meter(sample_rate).integrated_loudness(samples.astype(np.float64)))
 
 
-def true_peak_dbtp(samples: np.ndarray) -> float:
-    """Peak after 4x oversampling (the BS.1770 true-peak method), in dBTP."""
+def true_peak_dbtp(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """Peak after 4x oversampling (the BS.1770 true-peak method), in dBTP. Done in
+    10-second chunks with overlap, so a long narration does not need gigabytes."""
     from scipy.signal import resample_poly
 
-    peak = float(np.max(np.abs(resample_poly(samples.astype(np.float64), 4, 1)))) if samples.size else 0.0
+    chunk, pad = 10 * sample_rate, 64
+    peak = 0.0
+    for start in range(0, samples.size, chunk):
+        lo, hi = max(0, start - pad), min(samples.size, start + chunk + pad)
+        upsampled = resample_poly(samples[lo:hi].astype(np.float64), 4, 1)
+        middle = upsampled[(start - lo) * 4: (min(samples.size, start + chunk) - lo) * 4]
+        if middle.size:
+            peak = max(peak, float(np.max(np.abs(middle))))
     return 20 * np.log10(max(peak, 1e-9))
 
 
@@ -74,7 +82,7 @@ def master(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, *, peak_threshol
 
     board = Pedalboard([Compressor(threshold_db=peak_threshold_db, ratio=20.0, attack_ms=0.5, release_ms=60.0)])
     out = samples.astype(np.float32)
-    for _ in range(3):
+    for _ in range(2):
         gain = 10 ** ((target_lufs - integrated_loudness(out, sample_rate)) / 20)
         out = board(out * gain, sample_rate).astype(np.float32)
     gain = 10 ** ((target_lufs - integrated_loudness(out, sample_rate)) / 20)
@@ -103,6 +111,6 @@ def encode_mp3(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bytes:
     encoder.set_bit_rate(BITRATE_KBPS)
     encoder.set_in_sample_rate(sample_rate)
     encoder.set_channels(1)
-    encoder.set_quality(2)
+    encoder.set_quality(5)  # LAME's "good": for speech at 64 kbps, half the time of 2 and no audible loss
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
     return bytes(encoder.encode(pcm)) + bytes(encoder.flush())

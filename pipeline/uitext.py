@@ -9,6 +9,8 @@ instead of quietly printing English on a translated handout.
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup, escape
 
 from .catalogs import ProjectCatalog
@@ -16,6 +18,7 @@ from .errors import CatalogError
 from .translate import MARKUP
 
 UI_SOURCE_LANGUAGE = "en"
+_NAMED = re.compile(r"%\([a-z_]+\)s")
 
 
 def N_(message: str) -> str:
@@ -62,4 +65,9 @@ class UiText:
         if MARKUP.search(message.string):
             raise CatalogError("the translation contains markup", file=self.shown, line=message.lineno,
                                msgid=message_id, hint="write plain text")
+        wanted, given = sorted(_NAMED.findall(message_id)), sorted(_NAMED.findall(message.string))
+        if wanted != given:
+            raise CatalogError(f"placeholders do not match the source: expected {', '.join(wanted) or 'none'}, "
+                               f"found {', '.join(given) or 'none'}", file=self.shown, line=message.lineno,
+                               msgid=message_id, hint="keep every %(name)s of the source exactly once")
         return message.string
