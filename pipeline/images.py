@@ -7,6 +7,7 @@ through `fetcher.py`, which enforces the same folder rule a second time.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 MAX_IMAGE_BYTES = 10_000_000
@@ -47,11 +48,14 @@ def media_type_of(path: Path) -> str:
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
-        with Image.open(path) as image:
-            image_format = image.format
-            width, height = image.size
-            image.verify()
-    except Image.DecompressionBombError:
+        with warnings.catch_warnings():
+            # Pillow only warns between the limit and twice the limit: make that an error too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image_format = image.format
+                width, height = image.size
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageProblem(f"the image {path.name!r} has too many pixels", "save it smaller") from None
     except Exception:
         raise ImageProblem(f"{path.name!r} is not a readable image", "save it as PNG or JPEG") from None

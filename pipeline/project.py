@@ -182,6 +182,8 @@ def _plan(project: Project, article: Article, tag: str, template: Catalog, ui_te
     if plan.skip_reasons or ui is None:
         return plan
     try:
+        if ui_catalog is not None and ui_template is not None:
+            ui.validate(ui_template)
         notice = _notice(plan, ui)
     except HandoutsError as error:
         project.problems.append(error)

@@ -53,6 +53,13 @@ class UiText:
         translated = escape(self._lookup(message_id))
         return translated % {k: v for k, v in values.items()} if values else translated
 
+    def validate(self, template) -> None:
+        """Raise the first problem of any template word (missing, fuzzy, markup, placeholders)
+        now, before a writer meets it half-way through a handout."""
+        for message in template:
+            if message.id and isinstance(message.id, str):
+                self._lookup(message.id)
+
     def _lookup(self, message_id: str) -> str:
         if self.catalog is None:
             return message_id

@@ -162,7 +162,7 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
                 from ..tts import choose_voice
 
                 choice = choose_voice(config, plan.job.facts.tag)
-                if choice.engine is None:
+                if choice.engine is None and not choice.missing:
                     lines.append(f"note {plan.slug} {plan.facts.tag}: no narration: {choice.reason}")
                     continue
             shown = path.relative_to(config.root) if path.is_relative_to(config.root) else path

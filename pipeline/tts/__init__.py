@@ -61,11 +61,15 @@ class VoiceChoice:
     engine: str | None
     voice: str | None
     reason: str = ""
+    # An engine has a voice for the language but cannot run here: a missing dependency,
+    # which fails the build (unlike a language that no configured engine speaks).
+    missing: str = ""
 
 
 def choose_voice(config: Config, tag: str) -> VoiceChoice:
     """The first configured engine that has a voice for `tag` and can run here."""
     reasons: list[str] = []
+    missing = ""
     for name in config.engines_for(tag):
         voice = config.voice_for(tag, name)
         if not voice:
@@ -74,10 +78,11 @@ def choose_voice(config: Config, tag: str) -> VoiceChoice:
         why_not = engine_class(name)(config).unavailable_reason()
         if why_not:
             reasons.append(f"{name}: {why_not}")
+            missing = missing or why_not
             continue
         return VoiceChoice(name, voice)
     others = [name for name in ENGINE_MODULES if name not in config.engines_for(tag)
               and config.voice_for(tag, name)]
     if others:
         reasons.append(f"{' or '.join(others)} could (enable it with --tts {others[0]} or in handouts.toml)")
-    return VoiceChoice(None, None, "; ".join(reasons) or "no speech engine is configured")
+    return VoiceChoice(None, None, "; ".join(reasons) or "no speech engine is configured", missing)

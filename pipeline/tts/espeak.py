@@ -23,7 +23,7 @@ class EspeakEngine(Engine):
 
     def unavailable_reason(self) -> str | None:
         if not shutil.which("espeak-ng"):
-            return "espeak-ng is not installed (Debian package espeak-ng)"
+            return "espeak-ng is not installed; install the Debian package espeak-ng"
         return None
 
     def version(self) -> str:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .. import atomic, sound
-from ..errors import RenderError
+from ..errors import DependencyError, RenderError
 from ..narration import Item, narration_script, pronunciation_path
 from ..tts import Speech, choose_voice, engine_class
 from .base import Job, Writer, register
@@ -44,8 +44,10 @@ class AudioWriter(Writer):
     DEPENDS = ("writers/audio.py", "writers/html.py", "narration.py", "sound.py", "tts/*.py")
 
     def unavailable_reason(self, job: Job) -> str | None:
+        """A language no configured engine speaks is a notice; an engine that would speak
+        it but is not installed is not: the task runs and fails with what to install."""
         choice = choose_voice(job.config, job.facts.tag)
-        return None if choice.engine else choice.reason
+        return None if choice.engine or choice.missing else choice.reason
 
     def key_parts(self, job: Job) -> dict[str, str]:
         choice = choose_voice(job.config, job.facts.tag)
@@ -63,7 +65,7 @@ class AudioWriter(Writer):
     def write(self, job: Job) -> dict[str, bytes]:
         choice = choose_voice(job.config, job.facts.tag)
         if choice.engine is None:
-            raise RenderError(f"no narration for {job.facts.english_name}: {choice.reason}")
+            raise DependencyError(f"no narration for {job.facts.english_name}: {choice.missing or choice.reason}")
         engine = engine_class(choice.engine)(job.config)
         script = narration_script(job)
         synthesizer = _CachedSynthesizer(job, engine)
