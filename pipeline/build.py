@@ -184,7 +184,12 @@ def plan_tasks(project: Project, formats: list[str], report: BuildReport) -> lis
                 report.notices.append(f"{plan.job.stem}: no {writer.NAME}: {reason}")
                 continue
             uses = [by_name[name] for name in writer.USES if name in by_name]
-            key = task_key(plan.job, writer, uses)
+            try:
+                key = task_key(plan.job, writer, uses)
+            except HandoutsError as error:  # e.g. a font of the language is not installed
+                if error.one_line() not in {e.one_line() for e in report.failed}:
+                    report.failed.append(error)
+                continue
             outputs = {suffix: output_path(config, plan.job, suffix) for suffix in writer.SUFFIXES}
             outputs |= {suffix: artifact_path(config, plan.job, suffix) for suffix in writer.ARTIFACTS}
             task = Task(plan.job, writer, key, outputs, uses)
