@@ -36,6 +36,35 @@ def copy_project(destination: Path, root: Path | None = None) -> Path:
     return destination
 
 
+def full_syntax_project(destination: Path) -> Path:
+    """The full-syntax article with complete Spanish catalogs whose translations are the
+    English text marked 'ES ' (enough to exercise every element through translation)."""
+    from pipeline.catalogs import catalog_path, read_catalog, render_catalog
+
+    root = copy_project(destination, ROOTS / "full-syntax")
+    assert main(["--root", str(root), "extract"]) == 0
+    for domain in ("every-element", "ui"):
+        path = catalog_path(root / "translations", "es", domain)
+        catalog = read_catalog(path, locale="es")
+        for message in catalog:
+            if message.id:
+                message.string = "ES " + message.id
+        path.write_text(render_catalog(catalog), "utf-8")
+    return root
+
+
+def identity_catalog(article):
+    """A catalog that 'translates' every message of the article into itself."""
+    from pipeline.catalogs import ProjectCatalog
+    from pipeline.translate import template_for
+
+    catalog = ProjectCatalog(locale="es")
+    for message in template_for(article):
+        if message.id:
+            catalog.add(message.id, message.id, context=message.context)
+    return catalog
+
+
 @pytest.fixture
 def run_cli(capsys):
     def run(root: Path, *args: str) -> CliResult:

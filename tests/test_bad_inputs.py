@@ -10,28 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.catalogs import catalog_path, read_catalog, render_catalog
 from pipeline.cli import main
 
 from bad_inputs import CASES, SMALL_CONFIG, install
-from conftest import ROOTS, copy_project
+from conftest import copy_project, full_syntax_project
 
 SLUGS = {None: "invasive-vs-metastatic-breast-cancer", "full-syntax": "every-element"}
 
 
 def prepared_project(base: Path, spec: dict) -> tuple[Path, str]:
     if spec.get("base") == "full-syntax":
-        root = copy_project(base, ROOTS / "full-syntax")
-        (root / "handouts.toml").write_text('[publishing]\nlanguages = ["en", "es"]\n', "utf-8")
-        assert main(["--root", str(root), "extract"]) == 0
-        for domain in ("every-element", "ui"):
-            path = catalog_path(root / "translations", "es", domain)
-            catalog = read_catalog(path, locale="es")
-            for message in catalog:
-                if message.id:
-                    message.string = "ES " + message.id
-            path.write_text(render_catalog(catalog), "utf-8")
-        return root, SLUGS["full-syntax"]
+        return full_syntax_project(base), SLUGS["full-syntax"]
     root = copy_project(base)
     (root / "handouts.toml").write_text(SMALL_CONFIG, "utf-8")
     for folder in (root / "translations").iterdir():

@@ -13,17 +13,9 @@ from pipeline.errors import CatalogError
 from pipeline.sources import read_article
 from pipeline.translate import coverage, template_for, translate
 
-from conftest import REPO, ROOTS, SLUG, copy_project
+from conftest import REPO, ROOTS, SLUG, copy_project, full_syntax_project, identity_catalog
 
 ARTICLES = [REPO / "sources" / f"{SLUG}.md", ROOTS / "full-syntax" / "sources" / "every-element.md"]
-
-
-def identity_catalog(article) -> ProjectCatalog:
-    catalog = ProjectCatalog(locale="es")
-    for message in template_for(article):
-        if message.id:
-            catalog.add(message.id, message.id, context=message.context)
-    return catalog
 
 
 @pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.stem)
@@ -108,18 +100,8 @@ def test_template_words_pot_is_up_to_date_with_the_code():
 
 
 @pytest.fixture
-def syntax_project(tmp_path, run_cli):
-    """The full-syntax article with a complete identity Spanish catalog."""
-    root = copy_project(tmp_path / "syntax", ROOTS / "full-syntax")
-    assert run_cli(root, "extract").code == 0
-    for domain in ("every-element", "ui"):
-        path = catalog_path(root / "translations", "es", domain)
-        catalog = read_catalog(path, locale="es")
-        for message in catalog:
-            if message.id:
-                message.string = "ES " + message.id
-        path.write_text(render_catalog(catalog), "utf-8")
-    return root
+def syntax_project(tmp_path):
+    return full_syntax_project(tmp_path / "syntax")
 
 
 @pytest.mark.parametrize(

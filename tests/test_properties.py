@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from pipeline.catalogs import ProjectCatalog, parse_catalog
+from pipeline.catalogs import parse_catalog
 from pipeline.document import Paragraph
 from pipeline.errors import CatalogError, HandoutsError, SourceError
 from pipeline.sources import parse_article
 from pipeline.translate import template_for, translate
+
+from conftest import identity_catalog
 
 FUZZ_MINUTES = float(os.environ.get("HANDOUTS_FUZZ_MINUTES", "0"))
 # About 80,000 reader or PO inputs a minute on the benchmark machine (2 cores).
@@ -75,14 +77,6 @@ def documents(draw):
     return FRONT + "\n\n".join(blocks) + "\n"
 
 
-def identity(article) -> ProjectCatalog:
-    catalog = ProjectCatalog(locale="es")
-    for message in template_for(article):
-        if message.id:
-            catalog.add(message.id, message.id, context=message.context)
-    return catalog
-
-
 @given(documents())
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 def test_any_document_survives_extract_identity_catalog_apply(text):
@@ -90,7 +84,7 @@ def test_any_document_survives_extract_identity_catalog_apply(text):
         article = parse_article(text, slug="generated", shown_path="generated.md", folder=None)
     except SourceError:
         assume(False)
-    again = translate(article, identity(article), "es", "identity.po")
+    again = translate(article, identity_catalog(article), "es", "identity.po")
     assert again.in_language(article.meta.language) == article
 
 
@@ -110,7 +104,7 @@ def test_arbitrary_translation_text_never_becomes_markup(translation):
     from pipeline.writers.html import render_template
 
     article = parse_article(PARAGRAPH, slug="x", shown_path="x.md", folder=None)
-    catalog = identity(article)
+    catalog = identity_catalog(article)
     paragraph = next(b for b in article.blocks if isinstance(b, Paragraph))
     message_id = next(m.id for m in template_for(article) if m.context == "paragraph")
     catalog.get(message_id, context="paragraph").string = translation
@@ -130,7 +124,23 @@ def test_arbitrary_translation_text_never_becomes_markup(translation):
 # --- fuzzing: whatever comes in, the answer is one clear error or a document ---------------
 
 
-@given(st.text(max_size=2000))
+markdown_noise = st.text(alphabet=st.sampled_from(list("#*_-+>[]()!`<>/\\|:\n \t0123456789aé中ع{}\"'=&;")),
+                        max_size=600)
+front_matter_noise = st.dictionaries(
+    st.sampled_from(["title", "language", "authors", "reviewers", "updated", "categories", "summary", "related", "x"]),
+    st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+                 lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                 max_leaves=6),
+    max_size=6,
+)
+
+
+@given(st.one_of(
+    st.text(max_size=2000),
+    markdown_noise.map(lambda body: FRONT + body),
+    st.tuples(front_matter_noise, markdown_noise).map(
+        lambda pair: "---\n" + __import__("yaml").safe_dump(pair[0], allow_unicode=True) + "---\n\n" + pair[1]),
+))
 @FUZZ
 @example("---\ntitle: T\nlanguage: en\nupdated: 2020-13-45\n---\n\nx")  # found: ValueError from YAML dates
 @example("---\ntitle: [\n---\n")
