@@ -220,16 +220,23 @@ class Article:
         return dataclasses.replace(self, meta=dataclasses.replace(self.meta, language=language))
 
 
-def _block_segments(blocks: tuple[Block, ...]) -> Iterator[Segment]:
+def walk_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
+    """Every block in reading order, nested ones right after their container: list
+    items' blocks, then a quote's blocks and its attribution."""
     for block in blocks:
+        yield block
+        if isinstance(block, ListBlock):
+            for item in block.items:
+                yield from walk_blocks(item.blocks)
+        elif isinstance(block, Quote):
+            yield from walk_blocks(block.blocks)
+            yield from walk_blocks(block.attribution)
+
+
+def _block_segments(blocks: tuple[Block, ...]) -> Iterator[Segment]:
+    for block in walk_blocks(blocks):
         if isinstance(block, (Heading, Paragraph)):
             yield block.segment
-        elif isinstance(block, ListBlock):
-            for item in block.items:
-                yield from _block_segments(item.blocks)
-        elif isinstance(block, Quote):
-            yield from _block_segments(block.blocks)
-            yield from _block_segments(block.attribution)
         elif isinstance(block, Figure):
             yield block.alt
             if block.caption is not None:

@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import Block, Figure, Heading, ListBlock, Paragraph, Quote, Segment
+from .document import Block, Figure, Heading, Paragraph, walk_blocks
 from .errors import ConfigError
 from .writers.base import Job
 
@@ -97,17 +97,10 @@ def narration_script(job: Job) -> list[Item]:
 
 
 def _blocks(blocks: tuple[Block, ...], chapter: Chapter, say, ui) -> None:
-    for block in blocks:
-        if isinstance(block, Heading):
-            say(block.segment.id, block.segment.text, PAUSE_AFTER_HEADING, chapter)
-        elif isinstance(block, Paragraph):
-            say(block.segment.id, block.segment.text, PAUSE_BETWEEN_PARAGRAPHS, chapter)
-        elif isinstance(block, ListBlock):
-            for item in block.items:
-                _blocks(item.blocks, chapter, say, ui)
-        elif isinstance(block, Quote):
-            _blocks(block.blocks, chapter, say, ui)
-            _blocks(block.attribution, chapter, say, ui)
+    for block in walk_blocks(blocks):
+        if isinstance(block, (Heading, Paragraph)):
+            pause = PAUSE_AFTER_HEADING if isinstance(block, Heading) else PAUSE_BETWEEN_PARAGRAPHS
+            say(block.segment.id, block.segment.text, pause, chapter)
         elif isinstance(block, Figure):
             description = ui.gettext("Image: %(description)s", description=block.alt.text)
             say(block.alt.id, description, PAUSE_BETWEEN_PARAGRAPHS, chapter)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
 
 from .. import images
-from ..document import Article, Block, Heading
+from ..document import Figure, Heading, walk_blocks
 from ..fetcher import allowed_file
 from ..fonts import check_coverage, font_identities
 from .base import Job, Writer, register
@@ -83,7 +83,7 @@ class EpubWriter(Writer):
         self._metadata(book, job)
 
         pages = self._pages(job)
-        figures = [b for b in _all_blocks(article.blocks) if type(b).__name__ == "Figure"]
+        figures = [block for block in walk_blocks(article.blocks) if isinstance(block, Figure)]
         for figure in figures:
             path = allowed_file(images.check_image(figure.src, job.source_folder).as_uri(), (job.source_folder,))
             book.add_item(epub.EpubImage(uid=f"image-{figure.alt.id}", file_name=f"images/{figure.src}",
@@ -200,16 +200,6 @@ class EpubWriter(Writer):
         nav.html = render_template("epub/nav.xhtml.j2", job, page_title=nav.title, toc=_toc(job, all_pages),
                                    landmarks=_landmarks(job, chapters))
         return all_pages
-
-
-def _all_blocks(blocks: tuple[Block, ...]):
-    for block in blocks:
-        yield block
-        if type(block).__name__ == "ListBlock":
-            for item in block.items:
-                yield from _all_blocks(item.blocks)
-        elif type(block).__name__ == "Quote":
-            yield from _all_blocks(block.blocks)
 
 
 def _toc(job: Job, pages: list[Page]) -> list[dict]:
