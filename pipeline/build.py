@@ -300,20 +300,20 @@ def build(
         else:
             _run_parallel(pending, jobs, config, failed, started, finish)
         state.save()
-        publish(config)
+        publish(config, plan)
     report.seconds = time.perf_counter() - clock_start
     return report
 
 
-def _upstream(task: Task) -> dict:
+def _upstream(task: Task, failed: set[str]) -> dict:
+    """The files of the tasks this one uses, leaving out those that failed in this build."""
     return {use.writer.NAME: {suffix: str(path) for suffix, path in use.outputs.items()} | {"key": use.key}
-            for use in task.uses}
+            for use in task.uses if use.name not in failed}
 
 
 def _run_inline(task: Task, failed: set[str]) -> dict[str, bytes] | HandoutsError:
-    upstream = {k: v for k, v in _upstream(task).items() if f"{task.job.stem}.{k}" not in failed}
     try:
-        return run_writer(task.writer.NAME, task.job, upstream)
+        return run_writer(task.writer.NAME, task.job, _upstream(task, failed))
     except HandoutsError as error:
         return error
 
@@ -334,8 +334,7 @@ def _run_parallel(pending: list[Task], jobs: int, config: Config, failed: set[st
                 if blockers:
                     continue
                 waiting.remove(task)
-                upstream = {k: v for k, v in _upstream(task).items() if f"{task.job.stem}.{k}" not in failed}
-                running[pool.submit(run_writer, task.writer.NAME, task.job, upstream)] = task
+                running[pool.submit(run_writer, task.writer.NAME, task.job, _upstream(task, failed))] = task
                 started(task)
             if not running:
                 break
