@@ -30,8 +30,9 @@ class EspeakEngine(Engine):
         return _version()
 
     def synthesize(self, text: str, voice: str, language: str) -> Speech:
-        if not shutil.which("espeak-ng"):
-            raise DependencyError("espeak-ng is not installed", hint="install the Debian package espeak-ng")
+        missing = self.unavailable_reason()
+        if missing:
+            raise DependencyError(missing)
         rate = self.config.words_per_minute_for(language)
         command = ["espeak-ng", "-v", voice, "-s", str(rate), "-b", "1", "--stdout"]
         result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=120, check=False)

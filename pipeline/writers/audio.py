@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import atomic, sound
 from ..errors import DependencyError, RenderError
-from ..narration import Item, narration_script, pronunciation_path
+from ..narration import narration_script, pronunciation_path
 from ..tts import Speech, choose_voice, engine_class
 from .base import Job, Writer, register
 
@@ -85,13 +85,13 @@ class AudioWriter(Writer):
             pieces += [samples, sound.silence(item.pause_after)]
             clock += duration + item.pause_after
         pieces.append(sound.silence(TAIL_SECONDS))
-        mastered, mp3 = _master_and_encode(np.concatenate(pieces))
+        mastered, mp3, decoded = _master_and_encode(np.concatenate(pieces))
         # The encoder puts its delay in front of the audio: shift the timeline to match
         # what a player decodes.
-        delay = sound.encoder_delay(mastered, sound.decode(mp3))
+        delay = sound.encoder_delay(mastered, decoded)
         cues = [Cue(c.id, round(c.start + delay, 3), round(c.end + delay, 3), c.text, c.chapter, c.chapter_title)
                 for c in cues]
-        total = sound.decode(mp3).size / sound.SAMPLE_RATE
+        total = decoded.size / sound.SAMPLE_RATE
 
         mp3 = add_tags(mp3, job, cues, total, choice.engine)
         timeline = {
@@ -134,9 +134,10 @@ class _CachedSynthesizer:
         return speech
 
 
-def _master_and_encode(samples: np.ndarray) -> tuple[np.ndarray, bytes]:
+def _master_and_encode(samples: np.ndarray) -> tuple[np.ndarray, bytes, np.ndarray]:
     """Master, encode, then decode and measure what listeners will get: MP3 encoding
-    raises peaks and loses a little loudness, so both are corrected and re-encoded."""
+    raises peaks and loses a little loudness, so both are corrected and re-encoded.
+    Returns the mastered samples, the MP3 and the MP3 decoded."""
     threshold, target = -4.0, sound.TARGET_LUFS
     for _ in range(4):
         mastered = sound.master(samples, peak_threshold_db=threshold, target_lufs=target)
@@ -145,7 +146,7 @@ def _master_and_encode(samples: np.ndarray) -> tuple[np.ndarray, bytes]:
         peak = sound.true_peak_dbtp(decoded)
         loudness = sound.integrated_loudness(decoded)
         if peak <= sound.MAX_TRUE_PEAK_DBTP and abs(loudness - sound.TARGET_LUFS) <= 0.5:
-            return mastered, mp3
+            return mastered, mp3, decoded
         if peak > sound.MAX_TRUE_PEAK_DBTP:
             threshold -= peak - sound.MAX_TRUE_PEAK_DBTP + 1.0
         target += sound.TARGET_LUFS - loudness
