@@ -20,14 +20,13 @@ import json
 import os
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from . import atomic
 from .config import Config
-from .errors import HandoutsError, RenderError
+from .errors import HandoutsError, RenderError, log_traceback
 from .project import LanguagePlan, Project
 from .writers.base import Job, Writer, get_writer
 
@@ -225,10 +224,7 @@ def run_writer(writer_name: str, job: Job, upstream: dict) -> dict[str, bytes]:
     except HandoutsError:
         raise
     except Exception as error:  # noqa: BLE001 - reported, logged, and the build goes on
-        log = job.config.cache_dir / "errors.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {job.stem}.{writer_name}\n{traceback.format_exc()}\n")
+        log = log_traceback(job.config.cache_dir / "errors.log", f"{job.stem}.{writer_name}")
         raise RenderError(f"the {writer_name} writer failed on {job.stem}: {type(error).__name__}: {error}",
                           hint=f"this is a bug in the pipeline; details in {log}") from None
 

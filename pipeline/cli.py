@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .config import load_config
-from .errors import HandoutsError
+from .errors import HandoutsError, log_traceback
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         _error("interrupted; outputs/ holds only complete files, and the next build resumes from the cache")
         return 130
     except Exception as error:  # noqa: BLE001 - a bug: one line for the user, the traceback in a log
-        log = _log_traceback()
+        log = log_traceback(Path(tempfile.gettempdir()) / "handouts-errors.log", " ".join(sys.argv))
         _error(f"internal error: {type(error).__name__}: {error} (a bug in handouts; details in {log})")
         return EXIT_INTERNAL
 
@@ -77,16 +78,6 @@ def _selection(command: argparse.ArgumentParser) -> None:
                          help="only this language (repeatable), e.g. es or zh-Hans")
     command.add_argument("--article", action="append", dest="slugs", metavar="SLUG",
                          help="only this article (repeatable)")
-
-
-def _log_traceback() -> str:
-    import tempfile
-    import traceback
-
-    path = Path(tempfile.gettempdir()) / "handouts-errors.log"
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(traceback.format_exc() + "\n")
-    return str(path)
 
 
 def _error(text: str) -> None:

@@ -6,6 +6,8 @@ for any of these.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class HandoutsError(Exception):
     """Base class: `file`, `line` and `msgid` locate the problem; `hint` says what to do."""
@@ -70,3 +72,14 @@ class SpeechError(HandoutsError):
 
 class UnsafeResourceError(HandoutsError):
     """A resource outside the article's own folder or the pipeline's assets was asked for."""
+
+
+def log_traceback(log: Path, heading: str) -> Path:
+    """Append the traceback being handled to `log` and return its path: a bug's details
+    go to a file for its report, the user gets one line."""
+    import traceback
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {heading}\n{traceback.format_exc()}\n")
+    return log

@@ -67,3 +67,43 @@ def test_a_missing_font_names_the_package(tmp_path, monkeypatch, capsys):
     assert ("the font 'Noto Sans Arabic' for Arabic (Arab script) is not installed; "
             "install the Debian package fonts-noto-core") in error
     assert (root / "outputs" / "es" / f"{SLUG}.es.pdf").exists()
+
+
+def test_a_crashing_writer_is_one_line_with_its_traceback_in_the_log(tmp_path, monkeypatch, capsys):
+    """A bug in a writer (not in the input) fails that output alone: one line on stderr,
+    the traceback in the cache's errors.log, every other output built."""
+    from pipeline.writers.html import HtmlWriter
+
+    def crash(self, job):
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(HtmlWriter, "write", crash)
+    root = copy_project(tmp_path / "crash")
+    code = main(["--root", str(root), "build", "--lang", "es", "--format", "html", "--format", "pdf",
+                 "-q", "--jobs", "1"])
+    error = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in error
+    from pipeline.config import load_config
+
+    log = load_config(root).cache_dir / "errors.log"
+    line = next(l for l in error.splitlines() if "simulated bug" in l)
+    assert line == (f"handouts: the html writer failed on {SLUG}.es: ZeroDivisionError: simulated bug; "
+                    f"this is a bug in the pipeline; details in {log}")
+    logged = log.read_text("utf-8")
+    assert logged.startswith(f"--- {SLUG}.es.html\nTraceback") and "ZeroDivisionError: simulated bug" in logged
+    assert (root / "outputs" / "es" / f"{SLUG}.es.pdf").exists()
+    assert not (root / "outputs" / "es" / f"{SLUG}.es.html").exists()
+
+
+def test_an_unexpected_error_outside_the_writers_is_one_line_and_exit_70(tmp_path, monkeypatch, capsys):
+    import pipeline.status
+
+    monkeypatch.setattr(pipeline.status, "status_lines", lambda project: 1 / 0)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    code = main(["--root", str(copy_project(tmp_path / "bug")), "status"])
+    error = capsys.readouterr().err.strip()
+    log = tmp_path / "handouts-errors.log"
+    assert code == 70
+    assert error == (f"handouts: internal error: ZeroDivisionError: division by zero "
+                     f"(a bug in handouts; details in {log})")
+    assert "Traceback" in log.read_text("utf-8") and "ZeroDivisionError" in log.read_text("utf-8")
