@@ -9,7 +9,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from pipeline.checks.pdf import inspect_pdf, missing_segments
+from pipeline.checks.pdf import inspect_pdf
+from pipeline.checks.text import missing_segments
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import UnsafeResourceError

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DependencyError
+from .text import without_format_characters
 
 # Page margins of print.css, in points, used to crop running title and page numbers.
 TOP_MARGIN_PT = 2.2 / 2.54 * 72
@@ -183,7 +183,7 @@ def _pdftotext(path: Path, *crop: str) -> str:
         raise DependencyError("poppler's pdftotext is not installed", hint="install the Debian package poppler-utils")
     result = subprocess.run(["pdftotext", "-enc", "UTF-8", *crop, str(path), "-"], capture_output=True, text=True,
                             check=True)
-    return _without_format_characters(result.stdout)
+    return without_format_characters(result.stdout)
 
 
 def _text(path: Path, pages: int) -> tuple[str, list[str]]:
@@ -203,31 +203,12 @@ def _text(path: Path, pages: int) -> tuple[str, list[str]]:
     return body, footers
 
 
-def _without_format_characters(text: str) -> str:
-    """pdftotext wraps right-to-left runs in bidi embedding controls; drop them."""
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
-
-
-def compact(text: str) -> str:
-    """Text with all white space removed and print-only link addresses dropped, for
-    comparing a segment with what the page shows (line breaks fall anywhere)."""
-    text = re.sub(r"\s*\(https?://[^)\s]*\)", "", " ".join(text.split()))
-    # Hyphens go too: pdftotext drops one at the end of a line ("по-" / "прежнему").
-    return re.sub(r"[\s\-\u2010\u2011]+", "", _without_format_characters(text))
-
-
 # Right-to-left letters; Arabic-Indic and Persian digits are left out: they run left to
 # right, like Latin digits, inside a right-to-left line.
 _RTL_LETTER = "\u0590-\u065f\u066a-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
 _RTL = re.compile(f"[{_RTL_LETTER}]")
 _LTR_STRONG = "A-Za-z0-9\u00c0-\u024f\u0400-\u04ff\u0660-\u0669\u06f0-\u06f9"
 _LTR_RUN = re.compile(f"[{_LTR_STRONG}](?:[^{_RTL_LETTER}]*[{_LTR_STRONG}])?")
-
-
-def letters_only(text: str) -> str:
-    """Letters and digits only: what a right-to-left comparison can rely on."""
-    text = re.sub(r"\s*\(https?://[^)\s]*\)", "", text)
-    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
 
 
 def rtl_body_text(path: Path) -> str:
@@ -260,23 +241,6 @@ def rtl_body_text(path: Path) -> str:
     for page in extract_pages(str(path), laparams=LAParams()):
         walk(page, page.height - TOP_MARGIN_PT, BOTTOM_MARGIN_PT)
     return "\n".join(lines)
-
-
-def missing_segments(body_text: str, segments: list[str], *, rtl: bool = False) -> list[str]:
-    """The segments not found, in order, in the text (empty when every one is there).
-    Right-to-left text is compared by its letters and digits only (see rtl_body_text)."""
-    normalize = letters_only if rtl else compact
-    flat = normalize(body_text)
-    position = 0
-    missing: list[str] = []
-    for segment in segments:
-        needle = normalize(segment)
-        found = flat.find(needle, position)
-        if found < 0:
-            missing.append(segment)
-        else:
-            position = found + len(needle)
-    return missing
 
 
 def font_family_key(name: str) -> str:

@@ -19,7 +19,8 @@ Checker = Callable[[Path, Job], tuple[list[str], str]]
 
 
 def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
-    from .pdf import compact, font_family_key, inspect_pdf, letters_only, missing_segments
+    from .pdf import font_family_key, inspect_pdf
+    from .text import compact, letters_only, missing_segments
 
     report = inspect_pdf(path, rtl=job.facts.is_rtl)
     problems = report.problems()
@@ -46,7 +47,7 @@ def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
 
 def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
     from .epub import read_package, run_ace, run_epubcheck
-    from .pdf import compact
+    from .text import missing_segments
 
     result = run_epubcheck(path)
     problems = [f"EPUBCheck: {m}" for m in result.errors + result.warnings]
@@ -63,14 +64,9 @@ def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
     for name, document in package.documents.items():
         if document.get("lang") != job.facts.tag or document.get(XML_LANG_ATTR) != job.facts.tag:
             problems.append(f"{name} lacks lang/xml:lang {job.facts.tag}")
-    text = compact(package.spine_text())
-    position = 0
-    for segment in job.article.reading_order():
-        found = text.find(compact(segment.text), position)
-        if found < 0:
-            problems.append(f"segment missing or out of order: {segment.text[:50]!r}")
-            break
-        position = found + len(compact(segment.text))
+    missing = missing_segments(package.spine_text(), [s.text for s in job.article.reading_order()])
+    if missing:
+        problems.append(f"{len(missing)} segments missing or out of order, first: {missing[0][:50]!r}")
     summary = (f"EPUBCheck {len(result.errors)} errors, {len(result.warnings)} warnings; {ace}; "
                f"{len(package.spine)} documents")
     return problems, summary
