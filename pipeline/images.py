@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_IMAGE_BYTES = 10_000_000
@@ -22,8 +23,16 @@ class ImageProblem(ValueError):
         self.hint = hint
 
 
-def check_image(src: str, folder: Path) -> Path:
-    """Return the image's path if `src` names a usable PNG or JPEG file next to the article."""
+@dataclass(frozen=True)
+class ImageFile:
+    """An image that passed the checks: where it is and what it is."""
+
+    path: Path
+    media_type: str
+
+
+def check_image(src: str, folder: Path) -> ImageFile:
+    """The image, if `src` names a usable PNG or JPEG file next to the article."""
     if not _SAFE_NAME.match(src) or ".." in src:
         raise ImageProblem(
             f"the image {src!r} is not a file name next to the article",
@@ -38,8 +47,7 @@ def check_image(src: str, folder: Path) -> Path:
             f"the image {src!r} is {size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}",
             "save it smaller (a handout needs at most 2000 pixels across)",
         )
-    media_type_of(path)
-    return path
+    return ImageFile(path, media_type_of(path))
 
 
 def media_type_of(path: Path) -> str:
@@ -66,8 +74,8 @@ def media_type_of(path: Path) -> str:
     return MEDIA_TYPES[image_format]
 
 
-def data_uri(path: Path) -> str:
+def data_uri(image: ImageFile) -> str:
     """The image inline, for the standalone web page (one file, nothing to lose)."""
     import base64
 
-    return f"data:{media_type_of(path)};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    return f"data:{image.media_type};base64,{base64.b64encode(image.path.read_bytes()).decode('ascii')}"

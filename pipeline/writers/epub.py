@@ -85,9 +85,10 @@ class EpubWriter(Writer):
         pages = self._pages(job)
         figures = [block for block in walk_blocks(article.blocks) if isinstance(block, Figure)]
         for figure in figures:
-            path = allowed_file(images.check_image(figure.src, job.source_folder).as_uri(), (job.source_folder,))
+            image = images.check_image(figure.src, job.source_folder)
+            path = allowed_file(image.path.as_uri(), (job.source_folder,))
             book.add_item(epub.EpubImage(uid=f"image-{figure.alt.id}", file_name=f"images/{figure.src}",
-                                         media_type=images.media_type_of(path), content=path.read_bytes()))
+                                         media_type=image.media_type, content=path.read_bytes()))
 
         cover = epub.EpubCover(uid="cover-image", file_name="images/cover.png")
         cover.content = cover_png(job)
