@@ -17,7 +17,6 @@ import fcntl
 import functools
 import hashlib
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from typing import Callable, Iterator
 from . import atomic
 from .config import Config
 from .errors import HandoutsError, RenderError, log_traceback
-from .project import LanguagePlan, Project
+from .project import Project
 from .writers.base import Job, Writer, get_writer
 
 STATE_NAME = "state.json"

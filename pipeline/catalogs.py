@@ -251,20 +251,17 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
 # --- writing ------------------------------------------------------------------------
 
 
-def render_catalog(catalog: Catalog, *, template: bool = False) -> str:
+def render_catalog(catalog: Catalog) -> str:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=78, omit_header=False, sort_output=False, ignore_obsolete=False,
              include_previous=True)
     return buffer.getvalue().decode("utf-8")
 
 
-def write_if_changed(path: Path, text: str, *, ignore_dates: bool = True) -> bool:
+def write_if_changed(path: Path, text: str) -> bool:
     """Write `text` unless the file already says the same (dates aside): no churn in git."""
-    if path.exists():
-        old = path.read_text("utf-8")
-        same = _without_dates(old) == _without_dates(text) if ignore_dates else old == text
-        if same:
-            return False
+    if path.exists() and _without_dates(path.read_text("utf-8")) == _without_dates(text):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     from .atomic import atomic_write_text
 

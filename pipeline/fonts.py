@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import DependencyError, RenderError
 from .locales import LocaleFacts

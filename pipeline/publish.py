@@ -14,7 +14,6 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import __version__, atomic
 from .build import STATE_NAME, BuildState, _relative, plan_tasks, BuildReport

@@ -20,7 +20,6 @@ from lxml import etree
 
 from pipeline import sound
 from pipeline.build import build
-from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.project import load_project
 from pipeline.publish import verify_manifest

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from pipeline.catalogs import ProjectCatalog, catalog_path, read_catalog, render_catalog
+from pipeline.catalogs import catalog_path, read_catalog, render_catalog
 from pipeline.errors import CatalogError
 from pipeline.sources import read_article
 from pipeline.translate import coverage, template_for, translate
 
-from conftest import REPO, ROOTS, SLUG, copy_project, full_syntax_project, identity_catalog
+from conftest import REPO, ROOTS, SLUG, full_syntax_project, identity_catalog
 
 ARTICLES = [REPO / "sources" / f"{SLUG}.md", ROOTS / "full-syntax" / "sources" / "every-element.md"]
 

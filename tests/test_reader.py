@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from pipeline.document import Emphasis, Figure, Heading, LineBreak, Link, ListBlock, Paragraph, Quote, Strong
+from pipeline.document import Emphasis, Figure, Heading, Link, ListBlock, Paragraph, Quote, Strong
 from pipeline.errors import SourceError
-from pipeline.sources import parse_article, read_article
+from pipeline.sources import read_article
 
 from conftest import REPO, ROOTS, SEED, SLUG
 

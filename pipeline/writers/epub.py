@@ -73,7 +73,6 @@ class EpubWriter(Writer):
 
         article = job.article
         meta = article.meta
-        ui = job.ui
         book = epub.EpubBook()
         book.set_identifier(book_identifier(article.slug, job.facts.tag))
         book.set_title(meta.title.text)
@@ -106,7 +105,7 @@ class EpubWriter(Writer):
             book.add_item(item)
             items[page.uid] = item
         book.add_item(epub.EpubNcx())
-        book.toc = [epub.Link(entry["href"], entry["title"], f"toc-{n}") for n, entry in enumerate(_toc(job, pages))]
+        book.toc = [epub.Link(entry["href"], entry["title"], f"toc-{n}") for n, entry in enumerate(_toc(job))]
         book.spine = [items[p.uid] for p in pages]
 
         narration = Narration.from_upstream(job.upstream.get("audio"))
@@ -198,12 +197,12 @@ class EpubWriter(Writer):
         back = page("backmatter.xhtml.j2", "backmatter.xhtml", "backmatter", ui.gettext("About this handout"))
         nav = Page("nav.xhtml", "nav", "", ui.gettext("Contents"))
         all_pages = pages[:1] + [pages[1], nav] + chapters + [back]
-        nav.html = render_template("epub/nav.xhtml.j2", job, page_title=nav.title, toc=_toc(job, all_pages),
+        nav.html = render_template("epub/nav.xhtml.j2", job, page_title=nav.title, toc=_toc(job),
                                    landmarks=_landmarks(job, chapters))
         return all_pages
 
 
-def _toc(job: Job, pages: list[Page]) -> list[dict]:
+def _toc(job: Job) -> list[dict]:
     """Title page, one entry per section (its ### headings below it), back matter."""
     ui = job.ui
     entries = [{"href": "titlepage.xhtml", "title": job.article.meta.title.text, "children": []}]
