@@ -9,19 +9,19 @@
 - the translation's length within sane bounds of the source's (a cut-off or a pasted
   paragraph shows up);
 - no markup.
-Each problem is one line with the file, the line and the message.
+Each problem is a CatalogError: one line with the file, the line and the message.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from babel.messages.catalog import Catalog, TranslationError
 from babel.messages.checkers import python_format
 
 from .catalogs import ProjectCatalog
+from .errors import CatalogError
 from .placeholders import PlaceholderError, from_message
 from .translate import MARKUP
 
@@ -31,19 +31,6 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Length of a translation relative to its source (characters), for sources of 25+ characters.
 RATIO_BOUNDS = {"wide": (0.15, 1.5), "other": (0.45, 3.0)}
 WIDE_SCRIPTS = {"Hans", "Hant", "Jpan", "Kore"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    file: str
-    line: int | None
-    msgid: str
-    problem: str
-
-    def one_line(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else self.file
-        shown = self.msgid if len(self.msgid) <= 50 else self.msgid[:47] + "..."
-        return f"{place}: {self.problem} (message {shown!r})"
 
 
 def ascii_digits(text: str) -> str:
@@ -56,14 +43,15 @@ def numbers_in(text: str) -> list[str]:
 
 
 def check_catalog(catalog: ProjectCatalog, template: Catalog, shown: str, *, script: str,
-                  published: bool, spans_of=None) -> list[Finding]:
+                  published: bool, spans_of=None) -> list[CatalogError]:
     """Every problem of one catalog against its template. `spans_of(msgid)` gives the
-    placeholder meanings of an article message (None for the template-words domain)."""
-    findings: list[Finding] = []
+    placeholder meanings of an article message (None for the template-words domain).
+    Each problem is a CatalogError (file, line, message), returned, not raised."""
+    findings: list[CatalogError] = []
     low, high = RATIO_BOUNDS["wide" if script in WIDE_SCRIPTS else "other"]
 
     def found(message, problem: str) -> None:
-        findings.append(Finding(shown, message.lineno, message.id, problem))
+        findings.append(CatalogError(problem, file=shown, line=message.lineno, msgid=message.id))
 
     wanted = {(m.id, m.context) for m in template if m.id}
     for message in catalog:

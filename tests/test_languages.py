@@ -136,7 +136,7 @@ def test_translation_qa_finds_each_kind_of_problem(change, problem):
     elif kind == "empty":
         target.string = ""
     findings = check_catalog(catalog, template, "es.po", script="Latn", published=True, spans_of=lambda m: {})
-    assert any(problem in f.problem for f in findings), [f.problem for f in findings]
+    assert any(problem in f.what for f in findings), [f.what for f in findings]
     assert all(f.line for f in findings)
 
 
@@ -147,7 +147,7 @@ def test_a_flagged_unchanged_entry_is_accepted():
     message.string = "X-rays"
     findings = check_catalog(catalog, template_for(article), "tl.po", script="Latn", published=True,
                              spans_of=lambda m: {})
-    assert any("identical" in f.problem for f in findings)
+    assert any("identical" in f.what for f in findings)
     message.flags.add("unchanged")
     assert not check_catalog(catalog, template_for(article), "tl.po", script="Latn", published=True,
                              spans_of=lambda m: {})
