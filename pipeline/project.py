@@ -29,7 +29,7 @@ from .config import Config
 from .document import Article
 from .errors import CatalogError, HandoutsError, SourceError
 from .locales import LocaleFacts, is_valid_tag, to_bcp47
-from .sources import find_sources, read_article
+from .sources import find_sources, read_article, shown_path
 from .translate import Coverage, coverage, template_for, translate
 from .uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
 from .writers.base import Job, Notice
@@ -61,10 +61,7 @@ class Project:
     problems: list[HandoutsError] = field(default_factory=list)
 
     def shown(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.config.root))
-        except ValueError:
-            return str(path)
+        return shown_path(path, self.config.root)
 
 
 def load_project(config: Config, *, slugs: list[str] | None = None, languages: list[str] | None = None) -> Project:

@@ -67,7 +67,7 @@ def find_sources(sources_dir: Path) -> list[Path]:
 
 def read_article(path: Path, root: Path | None = None) -> Article:
     """Parse and validate one source file. Raises SourceError."""
-    shown = _shown_path(path, root)
+    shown = shown_path(path, root)
     slug = path.stem
     if not SLUG.match(slug):
         raise SourceError(
@@ -477,7 +477,8 @@ def _trim(inlines: tuple[Inline, ...]) -> tuple[Inline, ...]:
     return normalize_inlines(tuple(items))
 
 
-def _shown_path(path: Path, root: Path | None) -> str:
+def shown_path(path: Path, root: Path | None) -> str:
+    """How messages name a file: relative to the project folder when it is inside it."""
     if root is not None:
         try:
             return str(path.resolve().relative_to(root.resolve()))

@@ -161,7 +161,7 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
                 if choice.engine is None and not choice.missing:
                     lines.append(f"note {plan.slug} {plan.facts.tag}: no narration: {choice.reason}")
                     continue
-            shown = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+            shown = project.shown(path)
             if not path.exists():
                 lines.append(f"FAIL {shown}: not built (run 'handouts build')")
                 ok = False
