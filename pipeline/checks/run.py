@@ -18,9 +18,17 @@ from ..writers.base import Job
 Checker = Callable[[Path, Job], tuple[list[str], str]]
 
 
+def segment_order_problems(text: str, job: Job, *, rtl: bool = False) -> list[str]:
+    """Every segment of the reading order must be in the text read back, in order."""
+    from .text import missing_segments
+
+    missing = missing_segments(text, [s.text for s in job.article.reading_order()], rtl=rtl)
+    return [f"{len(missing)} segments missing or out of order, first: {missing[0][:50]!r}"] if missing else []
+
+
 def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
     from .pdf import font_family_key, inspect_pdf
-    from .text import compact, letters_only, missing_segments
+    from .text import compact, letters_only
 
     report = inspect_pdf(path, rtl=job.facts.is_rtl)
     problems = report.problems()
@@ -28,10 +36,7 @@ def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
         problems.append(f"/Lang is {report.lang}, not {job.facts.tag}")
     if report.title != job.article.meta.title.text:
         problems.append("the title is not the article's translated title")
-    missing = missing_segments(report.body_text, [s.text for s in job.article.reading_order()],
-                               rtl=job.facts.is_rtl)
-    if missing:
-        problems.append(f"{len(missing)} segments missing or out of order, first: {missing[0][:50]!r}")
+    problems += segment_order_problems(report.body_text, job, rtl=job.facts.is_rtl)
     expected = job.ui.gettext("Page %(page)s of %(pages)s", page=job.facts.format_number(1),
                               pages=job.facts.format_number(report.pages))
     same = letters_only if job.facts.is_rtl else compact  # extraction shuffles marks in RTL text
@@ -46,8 +51,7 @@ def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
 
 
 def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
-    from .epub import read_package, run_ace, run_epubcheck
-    from .text import missing_segments
+    from .epub import XML_LANG, read_package, run_ace, run_epubcheck
 
     result = run_epubcheck(path)
     problems = [f"EPUBCheck: {m}" for m in result.errors + result.warnings]
@@ -59,14 +63,12 @@ def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
         ace = "Ace not run"
     problems += [f"Ace: {v}" for v in violations]
     package = read_package(path)
-    if package.opf.get(XML_LANG_ATTR) != job.facts.tag:
+    if package.opf.get(XML_LANG) != job.facts.tag:
         problems.append("the package has no xml:lang")
     for name, document in package.documents.items():
-        if document.get("lang") != job.facts.tag or document.get(XML_LANG_ATTR) != job.facts.tag:
+        if document.get("lang") != job.facts.tag or document.get(XML_LANG) != job.facts.tag:
             problems.append(f"{name} lacks lang/xml:lang {job.facts.tag}")
-    missing = missing_segments(package.spine_text(), [s.text for s in job.article.reading_order()])
-    if missing:
-        problems.append(f"{len(missing)} segments missing or out of order, first: {missing[0][:50]!r}")
+    problems += segment_order_problems(package.spine_text(), job)
     summary = (f"EPUBCheck {len(result.errors)} errors, {len(result.warnings)} warnings; {ace}; "
                f"{len(package.spine)} documents")
     return problems, summary
@@ -93,7 +95,6 @@ def check_mp3(path: Path, job: Job) -> tuple[list[str], str]:
     return problems, summary
 
 
-XML_LANG_ATTR = "{http://www.w3.org/XML/1998/namespace}lang"
 CHECKERS: dict[str, Checker] = {".pdf": check_pdf, ".epub": check_epub, ".mp3": check_mp3}
 
 
