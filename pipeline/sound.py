@@ -25,6 +25,14 @@ def decode(data: bytes, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     return np.frombuffer(decoded.samples, dtype=np.float32).copy()
 
 
+def clock_time(seconds: float, hour_digits: int = 1) -> str:
+    """A time as h:mm:ss.fff (EPUB media:duration), or hh:mm:ss.fff with hour_digits=2 (WebVTT)."""
+    milliseconds = int(round(seconds * 1000))
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:0{hour_digits}d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
 def silence(seconds: float, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     return np.zeros(int(round(seconds * sample_rate)), dtype=np.float32)
 

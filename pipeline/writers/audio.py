@@ -202,12 +202,6 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, engine: str) -
 def webvtt(cues: list[Cue]) -> str:
     lines = ["WEBVTT", ""]
     for cue in cues:
-        lines += [cue.id, f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}", cue.text.replace("-->", "->"), ""]
+        timing = f"{sound.clock_time(cue.start, 2)} --> {sound.clock_time(cue.end, 2)}"
+        lines += [cue.id, timing, cue.text.replace("-->", "->"), ""]
     return "\n".join(lines)
-
-
-def _vtt_time(seconds: float) -> str:
-    milliseconds = int(round(seconds * 1000))
-    hours, rest = divmod(milliseconds, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"

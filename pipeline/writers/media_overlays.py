@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import sound
 from ..errors import RenderError
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
@@ -32,14 +33,6 @@ class Narration:
         return cls(Path(upstream[".mp3"]).read_bytes(), timeline["cues"], timeline["engine"])
 
 
-def clock(seconds: float) -> str:
-    """An EPUB media:duration clock value, h:mm:ss.fff."""
-    milliseconds = int(round(seconds * 1000))
-    hours, rest = divmod(milliseconds, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def add_media_overlays(book, items: dict, pages: list, narration: Narration) -> None:
     from ebooklib import epub
 
@@ -60,11 +53,11 @@ def add_media_overlays(book, items: dict, pages: list, narration: Narration) -> 
         items[page.uid].media_overlay = uid
         duration = sum(cue["end"] - cue["start"] for cue in cues)
         total += duration
-        book.add_metadata(None, "meta", clock(duration), {"property": "media:duration", "refines": f"#{uid}"})
+        book.add_metadata(None, "meta", sound.clock_time(duration), {"property": "media:duration", "refines": f"#{uid}"})
     lost = [cue["id"] for cue in narration.cues if cue["id"] not in placed]
     if lost:
         raise RenderError(f"the narration reads elements the book does not have: {', '.join(lost[:3])}")
-    book.add_metadata(None, "meta", clock(total), {"property": "media:duration"})
+    book.add_metadata(None, "meta", sound.clock_time(total), {"property": "media:duration"})
     book.add_metadata(None, "meta", ACTIVE_CLASS, {"property": "media:active-class"})
     book.add_metadata(None, "meta", f"{narration.engine} (synthetic voice)", {"property": "media:narrator"})
 
