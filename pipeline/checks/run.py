@@ -113,7 +113,7 @@ def translation_qa(project) -> tuple[list[str], bool]:
     ui_template = read_catalog(ui_pot, locale=None) if ui_pot.exists() else None
     seen_ui: set[str] = set()
     for article in project.articles:
-        spans = {to_message(s.inlines)[0]: to_message(s.inlines)[1] for s in article.segments()}
+        spans = dict(to_message(s.inlines) for s in article.segments())
         domains = [(article.slug, template_for(article), spans.get)]
         for plan in [p for p in project.plans if p.slug == article.slug and not p.is_source]:
             for domain, template, spans_of in domains + [(UI_DOMAIN, ui_template, None)]:
