@@ -58,8 +58,8 @@ def first_and_second_pdf(root: Path) -> dict:
     script = (
         "import time, sys\n"
         "from pathlib import Path\n"
-        "from pipeline.config import load_config\n"
-        "from pipeline.project import load_project\n"
+        "from pipeline.core.config import load_config\n"
+        "from pipeline.inputs.project import load_project\n"
         "from pipeline.writers.base import get_writer\n"
         f"project = load_project(load_config(Path({str(root)!r})), languages=['zh-Hans', 'zh-Hant'])\n"
         "writer = get_writer('pdf')\n"

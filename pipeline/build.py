@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import atomic
-from .config import Config
-from .errors import HandoutsError, RenderError, log_traceback
-from .project import Project
-from .writers.base import Job, Writer, get_writer
+from pipeline.core import atomic
+from pipeline.core.config import Config
+from pipeline.core.errors import HandoutsError, RenderError, log_traceback
+from pipeline.inputs.project import Project
+from pipeline.core.job import Job
+from pipeline.writers.base import Writer, get_writer
 
 STATE_NAME = "state.json"
 PIPELINE_DIR = Path(__file__).resolve().parent
@@ -59,8 +60,7 @@ class BuildReport:
 
 
 # Modules that never change what a writer produces (the command line, checks, publishing).
-NOT_OUTPUT_CODE = {"__init__.py", "__main__.py", "cli.py", "status.py", "progress.py", "extract.py", "qa.py",
-                   "publish.py", "build.py", "narration.py", "sound.py"}
+NOT_OUTPUT_CODE = {"extract.py", "qa.py"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -69,7 +69,8 @@ def code_fingerprint(writer_name: str) -> str:
     shared core, the writer's declared modules, templates and styles. Editing the
     download page's template rebuilds no handout; editing print.css rebuilds PDFs only."""
     writer = get_writer(writer_name)
-    files = [p for p in PIPELINE_DIR.glob("*.py") if p.name not in NOT_OUTPUT_CODE]
+    files = [p for folder in ("core", "inputs") for p in (PIPELINE_DIR / folder).glob("*.py")
+             if p.name not in NOT_OUTPUT_CODE]
     files += sorted((PIPELINE_DIR / "data").glob("*.toml"))
     files += [PIPELINE_DIR / "writers" / "base.py", PIPELINE_DIR / "__init__.py"]
     for pattern in writer.DEPENDS:
@@ -265,7 +266,7 @@ def build(
             if progress:
                 progress(done, total, running)
 
-        from .publish import collect, current_plan, publish, write_manifest
+        from pipeline.publish import collect, current_plan, publish, write_manifest
 
         plan = current_plan(config) if pending else None
 

@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .config import load_config
-from .errors import HandoutsError, log_traceback
+from pipeline.core.config import load_config
+from pipeline.core.errors import HandoutsError, log_traceback
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -90,8 +90,8 @@ def _report_problems(project) -> None:
 
 
 def _extract(args, config) -> int:
-    from .extract import extract
-    from .project import load_project
+    from pipeline.inputs.extract import extract
+    from pipeline.inputs.project import load_project
 
     project = load_project(config)
     _report_problems(project)
@@ -103,8 +103,8 @@ def _extract(args, config) -> int:
 
 
 def _status(args, config) -> int:
-    from .project import load_project
-    from .status import status_lines
+    from pipeline.inputs.project import load_project
+    from pipeline.status import status_lines
 
     project = load_project(config, slugs=args.slugs, languages=args.languages)
     _report_problems(project)
@@ -114,10 +114,10 @@ def _status(args, config) -> int:
 
 
 def _build(args, config) -> int:
-    from .build import build
-    from .progress import progress_display
-    from .project import load_project
-    from .writers import writer_names
+    from pipeline.build import build
+    from pipeline.progress import progress_display
+    from pipeline.inputs.project import load_project
+    from pipeline.writers import writer_names
 
     changes = {}
     if args.paper:
@@ -153,7 +153,7 @@ def _without_paper(options):
 
 
 def _check(args, config) -> int:
-    from .checks.run import run_checks
+    from pipeline.checks.run import run_checks
 
     lines, ok = run_checks(config, slugs=args.slugs, languages=args.languages)
     for line in lines:

@@ -15,12 +15,13 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from . import __version__, atomic
-from .build import STATE_NAME, BuildState, _relative, plan_tasks, BuildReport
-from .config import Config
-from .project import Project, load_project
-from .writers import writer_names
-from .writers.base import Job
+from pipeline import __version__
+from pipeline.core import atomic
+from pipeline.build import STATE_NAME, BuildState, _relative, plan_tasks, BuildReport
+from pipeline.core.config import Config
+from pipeline.inputs.project import Project, load_project
+from pipeline.writers import writer_names
+from pipeline.core.job import Job
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -160,7 +161,7 @@ def human_size(size: int) -> str:
 
 
 def write_index(config: Config, project: Project, shelves: list[Shelf]) -> None:
-    from .writers.html import environment
+    from pipeline.writers.html import environment
 
     articles = []
     for article in project.articles:
@@ -173,8 +174,8 @@ def write_index(config: Config, project: Project, shelves: list[Shelf]) -> None:
 
 
 def write_opds(config: Config, shelves: list[Shelf]) -> None:
-    from .writers.epub import book_identifier
-    from .writers.html import environment
+    from pipeline.writers.epub import book_identifier
+    from pipeline.writers.html import environment
 
     entries = []
     for shelf in shelves:

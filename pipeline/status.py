@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .project import LanguagePlan, Project
-from .tts import choose_voice
+from pipeline.inputs.project import LanguagePlan, Project
+from pipeline.tts import choose_voice
 
 
 def status_lines(project: Project) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from pipeline.catalogs import read_catalog, render_catalog
+from pipeline.inputs.catalogs import read_catalog, render_catalog
 
 CORPUS = Path(__file__).resolve().parent / "bad-inputs"
 CASES = tomllib.loads((CORPUS / "cases.toml").read_text("utf-8"))

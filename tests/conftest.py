@@ -39,7 +39,7 @@ def copy_project(destination: Path, root: Path | None = None) -> Path:
 def full_syntax_project(destination: Path) -> Path:
     """The full-syntax article with complete Spanish catalogs whose translations are the
     English text marked 'ES ' (enough to exercise every element through translation)."""
-    from pipeline.catalogs import catalog_path, read_catalog, render_catalog
+    from pipeline.inputs.catalogs import catalog_path, read_catalog, render_catalog
 
     root = copy_project(destination, ROOTS / "full-syntax")
     assert main(["--root", str(root), "extract"]) == 0
@@ -55,8 +55,8 @@ def full_syntax_project(destination: Path) -> Path:
 
 def identity_catalog(article):
     """A catalog that 'translates' every message of the article into itself."""
-    from pipeline.catalogs import ProjectCatalog
-    from pipeline.translate import template_for
+    from pipeline.inputs.catalogs import ProjectCatalog
+    from pipeline.inputs.translate import template_for
 
     catalog = ProjectCatalog(locale="es")
     for message in template_for(article):

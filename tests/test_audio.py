@@ -17,13 +17,13 @@ import requests
 import responses
 from lxml import etree
 
-from pipeline import sound
+from pipeline.writers import sound
 from pipeline.checks.audio import inspect_mp3, read_webvtt
 from pipeline.checks.epub import NS, read_package, run_ace, run_epubcheck
 from pipeline.cli import main
-from pipeline.config import load_config
-from pipeline.errors import DependencyError
-from pipeline.project import load_project
+from pipeline.core.config import load_config
+from pipeline.core.errors import DependencyError
+from pipeline.inputs.project import load_project
 from pipeline.tts import choose_voice
 from pipeline.tts.gtts import GttsEngine
 
@@ -185,7 +185,7 @@ def test_pronunciation_list_changes_the_speech_not_the_captions(built):
     root, _ = built
     cue = next(c for c in timeline(root, "en")["cues"] if "(DCIS)" in c["text"])
     assert "DCIS" in cue["text"]
-    from pipeline.narration import apply_pronunciation, pronunciation
+    from pipeline.writers.narration import apply_pronunciation, pronunciation
 
     words = pronunciation(root / "translations", "en")
     assert apply_pronunciation(cue["text"], words).count("D C I S") == 2
@@ -195,7 +195,7 @@ def test_pronunciation_list_changes_the_speech_not_the_captions(built):
 def test_every_spoken_item_sounds_the_same_on_every_build(built, tag):
     """espeak-ng 1.51 is not deterministic for every input (its Vietnamese voice said "Ann"
     differently each time); a cold build on another machine must make the same narration."""
-    from pipeline.narration import narration_script
+    from pipeline.writers.narration import narration_script
     from pipeline.tts import engine_class
 
     root, jobs = built

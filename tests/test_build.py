@@ -18,10 +18,10 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from pipeline import sound
+from pipeline.writers import sound
 from pipeline.build import build
-from pipeline.config import load_config
-from pipeline.project import load_project
+from pipeline.core.config import load_config
+from pipeline.inputs.project import load_project
 from pipeline.publish import verify_manifest
 
 from conftest import REPO, SLUG, copy_project
@@ -254,7 +254,7 @@ def test_killed_builds_never_leave_a_partial_file_and_the_next_one_resumes(tmp_p
 def test_a_full_disk_during_a_write_leaves_the_old_file(small_project, tmp_path, monkeypatch):
     import errno
 
-    from pipeline import atomic
+    from pipeline.core import atomic
 
     root = copy_project(tmp_path / "disk")
     subprocess.run(["cp", "-a", str(small_project / "outputs"), str(small_project / ".cache"), str(root)], check=True)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from pipeline.catalogs import catalog_path, read_catalog, render_catalog
-from pipeline.errors import CatalogError
-from pipeline.sources import read_article
-from pipeline.translate import coverage, template_for, translate
+from pipeline.inputs.catalogs import catalog_path, read_catalog, render_catalog
+from pipeline.core.errors import CatalogError
+from pipeline.inputs.sources import read_article
+from pipeline.inputs.translate import coverage, template_for, translate
 
 from conftest import REPO, ROOTS, SLUG, full_syntax_project, identity_catalog
 
@@ -93,7 +93,7 @@ def test_extract_twice_changes_nothing(project_copy, run_cli):
 
 
 def test_template_words_pot_is_up_to_date_with_the_code():
-    from pipeline.extract import ui_template
+    from pipeline.inputs.extract import ui_template
 
     on_disk = read_po((REPO / "translations" / "ui.pot").open("rb"))
     assert {(m.id, m.context) for m in ui_template() if m.id} == {(m.id, m.context) for m in on_disk if m.id}

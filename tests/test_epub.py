@@ -12,9 +12,9 @@ from PIL import Image
 from pipeline.checks.epub import NS, XML_LANG, read_package, run_ace, run_epubcheck
 from pipeline.checks.text import missing_segments
 from pipeline.cli import main
-from pipeline.config import load_config
-from pipeline.errors import DependencyError
-from pipeline.project import load_project
+from pipeline.core.config import load_config
+from pipeline.core.errors import DependencyError
+from pipeline.inputs.project import load_project
 
 from conftest import ROOTS, SLUG, copy_project
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-from pipeline import fonts
+from pipeline.inputs import fonts
 from pipeline.cli import main
 
 from conftest import SLUG, copy_project
@@ -81,7 +81,7 @@ def test_a_crashing_writer_is_one_line_with_its_traceback_in_the_log(tmp_path, m
                  "-q", "--jobs", "1"])
     error = capsys.readouterr().err
     assert code == 1 and "Traceback" not in error
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     log = load_config(root).cache_dir / "errors.log"
     line = next(l for l in error.splitlines() if "simulated bug" in l)

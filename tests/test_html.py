@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from pipeline.sources import read_article
+from pipeline.inputs.sources import read_article
 
 from conftest import REPO, SLUG
 

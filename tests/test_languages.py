@@ -13,16 +13,16 @@ import langid
 import pytest
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-from pipeline.catalogs import catalog_path, read_catalog, render_catalog, template_path
+from pipeline.inputs.catalogs import catalog_path, read_catalog, render_catalog, template_path
 from pipeline.checks.epub import read_package
 from pipeline.checks.pdf import inspect_pdf
 from pipeline.checks.run import translation_qa
 from pipeline.cli import main
-from pipeline.config import load_config
-from pipeline.project import load_project
-from pipeline.qa import check_catalog
-from pipeline.sources import read_article
-from pipeline.translate import template_for
+from pipeline.core.config import load_config
+from pipeline.inputs.project import load_project
+from pipeline.inputs.qa import check_catalog
+from pipeline.inputs.sources import read_article
+from pipeline.inputs.translate import template_for
 
 from conftest import REPO, SLUG, copy_project
 

@@ -12,10 +12,10 @@ import pytest
 from pipeline.checks.pdf import inspect_pdf
 from pipeline.checks.text import missing_segments
 from pipeline.cli import main
-from pipeline.config import load_config
-from pipeline.errors import UnsafeResourceError
-from pipeline.fetcher import allowed_file
-from pipeline.project import load_project
+from pipeline.core.config import load_config
+from pipeline.core.errors import UnsafeResourceError
+from pipeline.inputs.fetcher import allowed_file
+from pipeline.inputs.project import load_project
 
 from conftest import ROOTS, SLUG, copy_project
 

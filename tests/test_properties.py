@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from pipeline.catalogs import parse_catalog
-from pipeline.document import Paragraph
-from pipeline.errors import CatalogError, HandoutsError, SourceError
-from pipeline.sources import parse_article
-from pipeline.translate import template_for, translate
+from pipeline.inputs.catalogs import parse_catalog
+from pipeline.core.document import Paragraph
+from pipeline.core.errors import CatalogError, HandoutsError, SourceError
+from pipeline.inputs.sources import parse_article
+from pipeline.inputs.translate import template_for, translate
 
 from conftest import identity_catalog
 
@@ -97,9 +97,9 @@ PARAGRAPH = FRONT + "Read **this** and the [clinic guide](https://example.org/gu
 @example("{1}<img src=x onerror=alert(1)>{/1}{2}{/2}{3}javascript:alert(1){/3}")
 @example("{1}a{/1}{2}b{/2}{3}c{/3} &lt;i&gt; &#60;script&#62;")
 def test_arbitrary_translation_text_never_becomes_markup(translation):
-    from pipeline.locales import facts_for
-    from pipeline.uitext import UiText
-    from pipeline.writers.base import Job
+    from pipeline.core.locales import facts_for
+    from pipeline.core.uitext import UiText
+    from pipeline.core.job import Job
     from pipeline.writers.html import render_template
 
     article = parse_article(PARAGRAPH, slug="x", shown_path="x.md", folder=None)

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from pipeline.document import Emphasis, Figure, Heading, Link, ListBlock, Paragraph, Quote, Strong
-from pipeline.errors import SourceError
-from pipeline.sources import read_article
+from pipeline.core.document import Emphasis, Figure, Heading, Link, ListBlock, Paragraph, Quote, Strong
+from pipeline.core.errors import SourceError
+from pipeline.inputs.sources import read_article
 
 from conftest import REPO, ROOTS, SEED, SLUG
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import DependencyError
+from pipeline.core.errors import DependencyError
 
 NS = {
     "opf": "http://www.idpf.org/2007/opf",

@@ -15,8 +15,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DependencyError
-from .text import without_format_characters
+from pipeline.core.errors import DependencyError
+from pipeline.checks.text import without_format_characters
 
 # Page margins of print.css, in points, used to crop running title and page numbers.
 TOP_MARGIN_PT = 2.2 / 2.54 * 72

@@ -9,26 +9,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..build import output_path
-from ..config import Config
-from ..errors import HandoutsError
-from ..project import load_project
-from ..writers.base import Job
+from pipeline.build import output_path
+from pipeline.core.config import Config
+from pipeline.core.errors import HandoutsError
+from pipeline.inputs.project import load_project
+from pipeline.core.job import Job
 
 Checker = Callable[[Path, Job], tuple[list[str], str]]
 
 
 def segment_order_problems(text: str, job: Job, *, rtl: bool = False) -> list[str]:
     """Every segment of the reading order must be in the text read back, in order."""
-    from .text import missing_segments
+    from pipeline.checks.text import missing_segments
 
     missing = missing_segments(text, [s.text for s in job.article.reading_order()], rtl=rtl)
     return [f"{len(missing)} segments missing or out of order, first: {missing[0][:50]!r}"] if missing else []
 
 
 def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
-    from .pdf import font_family_key, inspect_pdf
-    from .text import compact, letters_only
+    from pipeline.checks.pdf import font_family_key, inspect_pdf
+    from pipeline.checks.text import compact, letters_only
 
     report = inspect_pdf(path, rtl=job.facts.is_rtl)
     problems = report.problems()
@@ -51,7 +51,7 @@ def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
 
 
 def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
-    from .epub import XML_LANG, read_package, run_ace, run_epubcheck
+    from pipeline.checks.epub import XML_LANG, read_package, run_ace, run_epubcheck
 
     result = run_epubcheck(path)
     problems = [f"EPUBCheck: {m}" for m in result.errors + result.warnings]
@@ -75,7 +75,7 @@ def check_epub(path: Path, job: Job) -> tuple[list[str], str]:
 
 
 def check_mp3(path: Path, job: Job) -> tuple[list[str], str]:
-    from .audio import inspect_mp3, read_webvtt
+    from pipeline.checks.audio import inspect_mp3, read_webvtt
 
     report = inspect_mp3(path)
     problems = report.problems(job.facts.iso639_2)
@@ -101,10 +101,10 @@ CHECKERS: dict[str, Checker] = {".pdf": check_pdf, ".epub": check_epub, ".mp3": 
 def translation_qa(project) -> tuple[list[str], bool]:
     """The QA of `qa.py` on every catalog of every enabled language, one line per catalog
     or per problem."""
-    from ..catalogs import UI_DOMAIN, catalog_path, read_catalog, template_path
-    from ..placeholders import to_message
-    from ..qa import check_catalog
-    from ..translate import template_for
+    from pipeline.inputs.catalogs import UI_DOMAIN, catalog_path, read_catalog, template_path
+    from pipeline.inputs.placeholders import to_message
+    from pipeline.inputs.qa import check_catalog
+    from pipeline.inputs.translate import template_for
 
     config = project.config
     lines: list[str] = []
@@ -156,7 +156,7 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
         for suffix, checker in CHECKERS.items():
             path = output_path(config, plan.job, suffix)
             if suffix == ".mp3":
-                from ..tts import choose_voice
+                from pipeline.tts import choose_voice
 
                 choice = choose_voice(config, plan.job.facts.tag)
                 if choice.engine is None and not choice.missing:
@@ -176,7 +176,7 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
                 lines.append(f"FAIL {shown}: {'; '.join(problems)}")
             else:
                 lines.append(f"ok   {shown}: {summary}")
-    from ..publish import verify_manifest
+    from pipeline.publish import verify_manifest
 
     manifest_problems = verify_manifest(config)
     if manifest_problems:

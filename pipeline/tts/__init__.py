@@ -14,9 +14,9 @@ import importlib
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..config import Config
-from ..errors import ConfigError
-from ..locales import facts_for
+from pipeline.core.config import Config
+from pipeline.core.errors import ConfigError
+from pipeline.core.locales import facts_for
 
 ENGINE_MODULES = {"espeak-ng": "espeak", "gtts": "gtts"}
 

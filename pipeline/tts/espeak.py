@@ -7,8 +7,9 @@ import functools
 import shutil
 import subprocess
 
-from ..errors import DependencyError, SpeechError
-from . import Engine, Speech
+from pipeline.core.errors import DependencyError, SpeechError
+from pipeline.tts import Engine
+from pipeline.tts import Speech
 
 
 @functools.lru_cache(maxsize=1)

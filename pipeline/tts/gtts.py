@@ -16,8 +16,9 @@ import io
 import time
 from typing import Iterator
 
-from ..errors import SpeechError
-from . import Engine, Speech
+from pipeline.core.errors import SpeechError
+from pipeline.tts import Engine
+from pipeline.tts import Speech
 
 ATTEMPTS = 4
 FIRST_BACKOFF_SECONDS = 1.0

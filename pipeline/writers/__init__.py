@@ -17,7 +17,7 @@ def load_all() -> None:
 
 
 def writer_names() -> list[str]:
-    from .base import REGISTRY
+    from pipeline.writers.base import REGISTRY
 
     load_all()
     return list(REGISTRY)

@@ -15,11 +15,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .. import atomic, sound
-from ..errors import DependencyError, RenderError
-from ..narration import narration_script, pronunciation_path
-from ..tts import Speech, choose_voice, engine_class
-from .base import Job, Writer, register
+from pipeline.core import atomic
+from pipeline.writers import sound
+from pipeline.core.errors import DependencyError, RenderError
+from pipeline.writers.narration import narration_script, pronunciation_path
+from pipeline.tts import Speech, choose_voice, engine_class
+from pipeline.core.job import Job
+from pipeline.writers.base import Writer, register
 
 LEAD_IN_SECONDS = 0.3
 TAIL_SECONDS = 0.7
@@ -41,7 +43,7 @@ class AudioWriter(Writer):
     SUFFIXES = (".mp3", ".vtt")
     ARTIFACTS = (".timeline.json",)
     VERSION = "1"
-    DEPENDS = ("writers/audio.py", "writers/html.py", "narration.py", "sound.py", "tts/*.py")
+    DEPENDS = ("writers/audio.py", "writers/html.py", "writers/narration.py", "writers/sound.py", "tts/*.py")
 
     def unavailable_reason(self, job: Job) -> str | None:
         """A language no configured engine speaks is a notice; an engine that would speak
@@ -170,7 +172,7 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, engine: str) -
 
     from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TSSE, CTOCFlags
 
-    from .html import byline
+    from pipeline.writers.html import byline
 
     meta = job.article.meta
     language = job.facts.iso639_2

@@ -8,46 +8,10 @@ writes into outputs/ itself (the build does that atomically).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from ..catalogs import ReviewState
-from ..config import Config
-from ..document import Article
-from ..errors import ConfigError
-from ..locales import LocaleFacts
-from ..uitext import UiText
-
-
-@dataclass(frozen=True)
-class Notice:
-    """The 'unreviewed translation' notice, in the handout's language and in English."""
-
-    native: str
-    english: str
-
-
-@dataclass
-class Job:
-    """Everything one writer needs to produce one article in one language."""
-
-    article: Article
-    facts: LocaleFacts
-    ui: UiText
-    config: Config
-    source_folder: Path
-    review: ReviewState | None = None
-    notice: Notice | None = None
-    upstream: dict[str, Any] = field(default_factory=dict)
-    source_version: str = ""
-    catalog_version: str = ""
-    modified: str = ""  # ISO date of the last change to source or translation
-
-    @property
-    def stem(self) -> str:
-        """`<slug>.<lang>`: the file name of every output of this job, before the suffix."""
-        return f"{self.article.slug}.{self.facts.tag}"
+from pipeline.core.errors import ConfigError
+from pipeline.core.job import Job
 
 
 class Writer:
@@ -85,7 +49,7 @@ def register(cls: type[Writer]) -> type[Writer]:
 
 
 def get_writer(name: str) -> Writer:
-    from . import load_all
+    from pipeline.writers import load_all
 
     load_all()
     if name not in REGISTRY:

@@ -17,12 +17,13 @@ import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
 
-from .. import images
-from ..document import Figure, Heading, walk_blocks
-from ..fetcher import allowed_file
-from ..fonts import check_coverage, font_identities
-from .base import Job, Writer, register
-from .html import environment, render_template, stylesheet
+from pipeline.inputs import images
+from pipeline.core.document import Figure, Heading, walk_blocks
+from pipeline.inputs.fetcher import allowed_file
+from pipeline.inputs.fonts import check_coverage, font_identities
+from pipeline.core.job import Job
+from pipeline.writers.base import Writer, register
+from pipeline.writers.html import environment, render_template, stylesheet
 
 IDENTIFIER_NAMESPACE = uuid.UUID("6f1d3c1e-2b7a-4f4e-9a51-3c9d0b7e5a10")
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
@@ -55,7 +56,7 @@ class EpubWriter(Writer):
     SUFFIXES = (".epub",)
     VERSION = "1"
     USES = ("audio",)
-    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/epub.py", "writers/media_overlays.py")
+    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/epub.py", "writers/media_overlays.py", "writers/sound.py")
     TEMPLATES = ("epub/*.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("epub.css",)
 
@@ -69,7 +70,7 @@ class EpubWriter(Writer):
     def write(self, job: Job) -> dict[str, bytes]:
         from ebooklib import epub
 
-        from .media_overlays import Narration, add_media_overlays
+        from pipeline.writers.media_overlays import Narration, add_media_overlays
 
         article = job.article
         meta = article.meta
@@ -238,7 +239,7 @@ def cover_png(job: Job) -> bytes:
     import pypdfium2
     from weasyprint import HTML
 
-    from .pdf import _font_config
+    from pipeline.writers.pdf import _font_config
 
     html = environment().get_template("epub/cover-image.html.j2").render(facts=job.facts, meta=job.article.meta)
     check_coverage(job.article.meta.title.text + job.facts.display_name, job.facts, f"{job.stem}.epub cover")

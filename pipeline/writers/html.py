@@ -14,9 +14,10 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup, escape
 
-from .. import images
-from ..document import Emphasis, Inline, LineBreak, Link, Strong, Text
-from .base import Job, Writer, register
+from pipeline.inputs import images
+from pipeline.core.document import Emphasis, Inline, LineBreak, Link, Strong, Text
+from pipeline.core.job import Job
+from pipeline.writers.base import Writer, register
 
 TEMPLATE_PACKAGE = "pipeline.templates"
 
@@ -56,8 +57,8 @@ def environment() -> jinja2.Environment:
 
 def render_template(name: str, job: Job, **extra: object) -> str:
     """Render a template with the job's article, locale facts and template words."""
-    from .. import __version__
-    from ..locales import facts_for
+    from pipeline import __version__
+    from pipeline.core.locales import facts_for
 
     env = environment()
     template = env.get_template(name)

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import sound
-from ..errors import RenderError
+from pipeline.writers import sound
+from pipeline.core.errors import RenderError
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
 AUDIO_FILE = "audio/narration.mp3"

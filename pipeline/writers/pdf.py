@@ -16,12 +16,13 @@ from importlib.metadata import version as package_version
 
 from lxml import html as lxml_html
 
-from ..errors import RenderError, UnsafeResourceError
-from ..fetcher import PIPELINE_ASSETS, weasyprint_fetcher
-from ..fonts import check_coverage, font_identities
-from ..locales import PAPER_SIZES
-from .base import Job, Writer, register
-from .html import render_template, stylesheet
+from pipeline.core.errors import RenderError, UnsafeResourceError
+from pipeline.inputs.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
+from pipeline.inputs.fonts import check_coverage, font_identities
+from pipeline.core.locales import PAPER_SIZES
+from pipeline.core.job import Job
+from pipeline.writers.base import Writer, register
+from pipeline.writers.html import render_template, stylesheet
 
 PAGE_PLACEHOLDER = "\x00page\x00"
 PAGES_PLACEHOLDER = "\x00pages\x00"

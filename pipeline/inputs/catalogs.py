@@ -19,27 +19,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
-from .errors import CatalogError
+from pipeline.core.errors import CatalogError
+from pipeline.core.job import ReviewState
 
 UI_DOMAIN = "ui"
 MAX_CATALOG_BYTES = 2_000_000
 REVIEW_HEADERS = ("X-Review-Status", "X-Reviewed-By", "X-Review-Date")
 REVIEW_STATES = ("unreviewed", "reviewed")
 PROJECT = "Patient handouts"
-
-
-@dataclass(frozen=True)
-class ReviewState:
-    reviewed: bool
-    reviewer: str = ""
-    date: str = ""
-
-    def describe(self) -> str:
-        if self.reviewed:
-            by = f" by {self.reviewer}" if self.reviewer else ""
-            on = f" on {self.date}" if self.date else ""
-            return f"reviewed{by}{on}"
-        return "unreviewed draft"
 
 
 class ProjectCatalog(Catalog):
@@ -263,7 +250,7 @@ def write_if_changed(path: Path, text: str) -> bool:
     if path.exists() and _without_dates(path.read_text("utf-8")) == _without_dates(text):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    from .atomic import atomic_write_text
+    from pipeline.core.atomic import atomic_write_text
 
     atomic_write_text(path, text)
     return True

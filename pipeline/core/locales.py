@@ -20,7 +20,7 @@ from babel.core import get_global
 from babel.dates import format_date as babel_format_date
 from babel.lists import format_list as babel_format_list
 
-from .errors import ConfigError
+from pipeline.core.errors import ConfigError
 
 # A strict subset of BCP 47: language, optional script, optional region. Nothing that
 # could be a path (no dots, slashes or spaces) gets through.

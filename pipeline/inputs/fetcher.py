@@ -12,9 +12,9 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .errors import UnsafeResourceError
+from pipeline.core.errors import UnsafeResourceError
 
-PIPELINE_ASSETS = Path(__file__).resolve().parent
+PIPELINE_ASSETS = Path(__file__).resolve().parents[1]
 
 
 def allowed_file(url: str, allowed_dirs: tuple[Path, ...]) -> Path:

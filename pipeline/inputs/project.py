@@ -16,7 +16,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 
-from .catalogs import (
+from pipeline.inputs.catalogs import (
     UI_DOMAIN,
     ProjectCatalog,
     ReviewState,
@@ -25,14 +25,14 @@ from .catalogs import (
     read_catalog,
     template_path,
 )
-from .config import Config
-from .document import Article
-from .errors import CatalogError, HandoutsError, SourceError
-from .locales import LocaleFacts, is_valid_tag, to_bcp47
-from .sources import find_sources, read_article, shown_path
-from .translate import Coverage, coverage, template_for, translate
-from .uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
-from .writers.base import Job, Notice
+from pipeline.core.config import Config
+from pipeline.core.document import Article
+from pipeline.core.errors import CatalogError, HandoutsError, SourceError
+from pipeline.core.locales import LocaleFacts, is_valid_tag, to_bcp47
+from pipeline.inputs.sources import find_sources, read_article, shown_path
+from pipeline.inputs.translate import Coverage, coverage, template_for, translate
+from pipeline.core.uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
+from pipeline.core.job import Job, Notice
 
 
 @dataclass

@@ -18,8 +18,8 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import images
-from .document import (
+from pipeline.inputs import images
+from pipeline.core.document import (
     Article,
     Block,
     Emphasis,
@@ -38,9 +38,9 @@ from .document import (
     Strong,
     Text,
 )
-from .errors import ConfigError, SourceError
-from .locales import facts_for, to_bcp47
-from .placeholders import normalize_inlines, to_message
+from pipeline.core.errors import ConfigError, SourceError
+from pipeline.core.locales import facts_for, to_bcp47
+from pipeline.inputs.placeholders import normalize_inlines, to_message
 
 MAX_SOURCE_BYTES = 1_000_000
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

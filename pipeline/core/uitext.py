@@ -13,12 +13,13 @@ import re
 
 from markupsafe import Markup, escape
 
-from .catalogs import ProjectCatalog
-from .errors import CatalogError
-from .translate import MARKUP
+from babel.messages.catalog import Catalog
+from pipeline.core.errors import CatalogError
 
 UI_SOURCE_LANGUAGE = "en"
 _NAMED = re.compile(r"%\([a-z_]+\)s")
+# Markup in a translation (tags or a script address): never allowed in any catalog.
+MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|\bjavascript\s*:", re.IGNORECASE)
 
 
 def N_(message: str) -> str:
@@ -35,7 +36,7 @@ REVIEW_NOTICE = N_(
 class UiText:
     """`gettext` for one language; plain text for Python callers, escaped markup for Jinja."""
 
-    def __init__(self, language: str, catalog: ProjectCatalog | None = None, shown: str = "") -> None:
+    def __init__(self, language: str, catalog: Catalog | None = None, shown: str = "") -> None:
         self.language = language
         self.catalog = catalog
         self.shown = shown
@@ -78,3 +79,26 @@ class UiText:
                                f"found {', '.join(given) or 'none'}", file=self.shown, line=message.lineno,
                                msgid=message_id, hint="keep every %(name)s of the source exactly once")
         return message.string
+
+
+# Words of the clinic block, the QR code and the EPUB page list (handouts), and of the
+# download site. Defined here so that translators see them with the rest; the templates
+# and writers look them up with the same text.
+CLINIC_QUESTIONS = N_("Questions? Call %(clinic)s at %(phone)s.")
+CLINIC_LOGO = N_("Logo of %(clinic)s")
+QR_INVITATION = N_("Scan this code with your phone camera to listen to this handout or read it as an e-book.")
+QR_DESCRIPTION = N_("QR code for the audio narration and the e-book of this handout")
+PAGE_LIST = N_("Pages")
+SITE_WORDS = (
+    N_("Patient handouts"),
+    N_("All handouts in this language. Print the large-print handout, read the e-book, or listen to the narration."),
+    N_("Skip to the handouts"),
+    N_("All languages"),
+    N_("Large-print handout"),
+    N_("E-book"),
+    N_("E-book with read-along narration"),
+    N_("Audio narration"),
+    N_("Captions of the narration"),
+    N_("Web page"),
+    N_("No narration yet"),
+)

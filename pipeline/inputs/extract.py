@@ -18,7 +18,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 
-from .catalogs import (
+from pipeline.inputs.catalogs import (
     PROJECT,
     UI_DOMAIN,
     catalog_path,
@@ -29,11 +29,11 @@ from .catalogs import (
     update_catalog,
     write_if_changed,
 )
-from .project import Project
-from .translate import template_for
-from .uitext import UI_SOURCE_LANGUAGE
+from pipeline.inputs.project import Project
+from pipeline.inputs.translate import template_for
+from pipeline.core.uitext import UI_SOURCE_LANGUAGE
 
-PIPELINE_DIR = Path(__file__).resolve().parent
+PIPELINE_DIR = Path(__file__).resolve().parents[1]
 UI_METHODS = [("templates/**.j2", "jinja2.ext:babel_extract"), ("**.py", "python")]
 UI_OPTIONS = {"templates/**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
 UI_KEYWORDS = {"_": None, "gettext": None, "N_": None}

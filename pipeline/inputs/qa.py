@@ -20,10 +20,10 @@ import unicodedata
 from babel.messages.catalog import Catalog, TranslationError
 from babel.messages.checkers import python_format
 
-from .catalogs import ProjectCatalog
-from .errors import CatalogError
-from .placeholders import PlaceholderError, from_message
-from .translate import MARKUP
+from pipeline.inputs.catalogs import ProjectCatalog
+from pipeline.core.errors import CatalogError
+from pipeline.inputs.placeholders import PlaceholderError, from_message
+from pipeline.core.uitext import MARKUP
 
 UNCHANGED_FLAG = "unchanged"
 _PLACEHOLDER = re.compile(r"\{/?\d+/?\}|%\([a-z_]+\)s")

@@ -18,9 +18,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import Block, Figure, Heading, Paragraph, walk_blocks
-from .errors import ConfigError
-from .writers.base import Job
+from pipeline.core.document import Block, Figure, Heading, Paragraph, walk_blocks
+from pipeline.core.errors import ConfigError
+from pipeline.core.job import Job
 
 PAUSE_AFTER_TITLE = 1.0
 PAUSE_AFTER_HEADING = 0.8
@@ -73,7 +73,7 @@ def narration_script(job: Job) -> list[Item]:
             say(NOTICE_ENGLISH_ID, job.notice.english, PAUSE_BETWEEN_PARAGRAPHS, intro, lang="en")
     if meta.summary:
         say(meta.summary.id, meta.summary.text, PAUSE_BETWEEN_PARAGRAPHS, intro)
-    from .writers.html import byline
+    from pipeline.writers.html import byline
 
     parts = list(byline(job).values())
     if parts:

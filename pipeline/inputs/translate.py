@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 from babel.messages.catalog import Catalog
 
-from .catalogs import PROJECT, ProjectCatalog, update_catalog
-from .document import Article, Segment
-from .errors import CatalogError
-from .placeholders import PlaceholderError, describe_placeholders, from_message, to_message
+from pipeline.inputs.catalogs import PROJECT, ProjectCatalog, update_catalog
+from pipeline.core.document import Article, Segment
+from pipeline.core.uitext import MARKUP
+from pipeline.core.errors import CatalogError
+from pipeline.inputs.placeholders import PlaceholderError, describe_placeholders, from_message, to_message
 
 # Markup a translator might paste: it is refused, because only the source decides markup.
-MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|\bjavascript\s*:", re.IGNORECASE)
 
 
 def fixed_date(article: Article) -> datetime.datetime:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
+from pipeline.core.errors import ConfigError
+from pipeline.core.locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
 
 CONFIG_NAME = "handouts.toml"
 ENGINES = ("espeak-ng", "gtts")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .document import CONTAINER_SPANS, Emphasis, Inline, LineBreak, Link, Strong, Text
+from pipeline.core.document import CONTAINER_SPANS, Emphasis, Inline, LineBreak, Link, Strong, Text
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{(/?)(\d+)(/?)\}|[{}]")
 

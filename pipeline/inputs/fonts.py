@@ -15,8 +15,8 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass
 
-from .errors import DependencyError, RenderError
-from .locales import LocaleFacts
+from pipeline.core.errors import DependencyError, RenderError
+from pipeline.core.locales import LocaleFacts
 
 # Characters a font need not draw: spaces, joiners, direction marks, variation selectors.
 _INVISIBLE_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf"}

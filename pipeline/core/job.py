@@ -1,0 +1,61 @@
+"""A job: everything one writer needs to produce one article in one language.
+
+The bottom layer with the document model: a job carries the translated article, its
+language facts, its template words, the settings and the review state, all plain data
+that pickles to a worker process or a Dask worker. Nothing here reads files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.config import Config
+from pipeline.core.document import Article
+from pipeline.core.locales import LocaleFacts
+from pipeline.core.uitext import UiText
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    reviewed: bool
+    reviewer: str = ""
+    date: str = ""
+
+    def describe(self) -> str:
+        if self.reviewed:
+            by = f" by {self.reviewer}" if self.reviewer else ""
+            on = f" on {self.date}" if self.date else ""
+            return f"reviewed{by}{on}"
+        return "unreviewed draft"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The 'unreviewed translation' notice, in the handout's language and in English."""
+
+    native: str
+    english: str
+
+
+@dataclass
+class Job:
+    """Everything one writer needs to produce one article in one language."""
+
+    article: Article
+    facts: LocaleFacts
+    ui: UiText
+    config: Config
+    source_folder: Path
+    review: ReviewState | None = None
+    notice: Notice | None = None
+    upstream: dict[str, Any] = field(default_factory=dict)
+    source_version: str = ""
+    catalog_version: str = ""
+    modified: str = ""  # ISO date of the last change to source or translation
+
+    @property
+    def stem(self) -> str:
+        """`<slug>.<lang>`: the file name of every output of this job, before the suffix."""
+        return f"{self.article.slug}.{self.facts.tag}"
