@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="translation state of every article and language")
     _selection(status)
+    status.add_argument("--json", action="store_true", help="the same, as JSON for scripts")
     status.set_defaults(run=_status)
 
     build = commands.add_parser("build", help="build every output for every publishable language")
@@ -65,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes")
     build.add_argument("--quiet", "-q", action="store_true", help="print problems and the summary only")
     build.add_argument("--no-wait", action="store_true", help="refuse instead of waiting for a running build")
+    build.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run tasks on Dask: 'local' starts a LocalCluster here, tcp://host:8786 uses a cluster")
+    build.add_argument("--strict", action="store_true",
+                       help="exit non-zero when a language waits for translation (for publishing pipelines)")
     build.set_defaults(run=_build)
 
     check = commands.add_parser("check", help="check sources, catalogs and built outputs")
@@ -103,21 +108,37 @@ def _extract(args, config) -> int:
 
 
 def _status(args, config) -> int:
-    from pipeline.inputs.project import load_project
-    from pipeline.status import status_lines
+    import json
 
-    project = load_project(config, slugs=args.slugs, languages=args.languages)
-    _report_problems(project)
-    for line in status_lines(project):
+    from pipeline.build import BuildState, plan_build
+    from pipeline.status import as_json, pair_lines, summary_lines
+
+    state = BuildState(config.cache_dir)
+    try:
+        plan = plan_build(config, state)
+    finally:
+        state.close()
+    pairs = plan.select(args.slugs, args.languages)
+    problems = _unique(plan.problems, [p for pair in pairs for p in pair.problems])
+    if args.json:
+        data = as_json(plan, pairs) | {"problems": problems}
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return EXIT_PROBLEMS if problems else EXIT_OK
+    for problem in problems:
+        _error(problem)
+    lines = pair_lines(pairs) if (args.slugs or args.languages) else summary_lines(plan, pairs)
+    for line in lines:
         print(line)
-    return EXIT_PROBLEMS if project.problems else EXIT_OK
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _unique(errors, texts: list[str]) -> list[str]:
+    return list(dict.fromkeys([e.one_line() for e in errors] + texts))
 
 
 def _build(args, config) -> int:
-    from pipeline.build import build
     from pipeline.progress import progress_display
-    from pipeline.inputs.project import load_project
-    from pipeline.writers import writer_names
+    from pipeline.publish import build_and_publish
 
     changes = {}
     if args.paper:
@@ -127,23 +148,47 @@ def _build(args, config) -> int:
         changes["engines"] = (args.tts,) + tuple(e for e in config.engines if e != args.tts)
     if changes:
         config = config.with_overrides(**changes)
-    formats = args.formats or writer_names()
-    project = load_project(config, slugs=args.slugs, languages=args.languages)
-    _report_problems(project)
-    skipped = 0
-    for plan in project.plans:
-        if plan.job is None:
-            skipped += 1
-            _error(f"{plan.slug}: {plan.facts.tag} not built: {'; '.join(plan.skip_reasons)}")
     with progress_display(quiet=args.quiet) as progress:
-        report = build(project, formats, jobs=max(1, args.jobs), wait=not args.no_wait, progress=progress)
+        report = build_and_publish(config, args.formats, slugs=args.slugs, languages=args.languages,
+                                   jobs=max(1, args.jobs), scheduler=args.scheduler, wait=not args.no_wait,
+                                   progress=progress)
+    for problem in report.problems:
+        _error(problem.one_line())
     for notice in report.notices:
         print(f"note: {notice}", file=sys.stderr)
     for failure in report.failed:
         _error(failure.one_line())
+    for line in waiting_lines(report.waiting):
+        print(line, file=sys.stderr)
+    where = f" on {report.executor}" if report.executor else ""
     print(f"built {len(report.built)}, up to date {len(report.cached)}, failed {len(report.failed)}, "
-          f"languages skipped {skipped} ({report.seconds:.1f} s)")
-    return EXIT_PROBLEMS if (project.problems or report.failed or skipped) else EXIT_OK
+          f"waiting for translation {len(report.waiting)} ({report.seconds:.1f} s{where})")
+    strict = args.strict or config.strict
+    if report.problems or report.failed or (strict and report.waiting):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def waiting_lines(waiting, most: int = 6) -> list[str]:
+    """A short summary of what waits for translation: languages that wait for the same
+    articles share a line, so a hundred new articles in thirteen languages is one line."""
+    if not waiting:
+        return []
+    articles_of: dict[str, list[str]] = {}
+    for pair in waiting:
+        articles_of.setdefault(pair.language, []).append(pair.slug)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for language, slugs in articles_of.items():
+        groups.setdefault(tuple(slugs), []).append(language)
+    lines = ["waiting for translation (not built; 'handouts status' shows what is missing):"]
+    for slugs, languages in list(groups.items())[:most]:
+        names = ", ".join(slugs[:3]) + (f" and {len(slugs) - 3} more" if len(slugs) > 3 else "")
+        count = f"{len(slugs)} article{'s' if len(slugs) != 1 else ''}"
+        lines.append(f"  {', '.join(languages)}: {count} ({names})")
+    if len(groups) > most:
+        rest = sum(len(languages) for languages in list(groups.values())[most:])
+        lines.append(f"  and {rest} more languages")
+    return lines
 
 
 def _without_paper(options):

@@ -1,42 +1,111 @@
-"""`handouts status`: per article and language, how much is translated and whether it ships."""
+"""`handouts status`: where the translations of a library stand.
+
+One row per language by default (articles complete, in progress, not started, published,
+and the engine that narrates it); `--article` / `--lang` drill down to one line per
+article and language; `--json` gives the same for scripts. It reads the build plan,
+which is cached: a library of hundreds of articles answers at once.
+"""
 
 from __future__ import annotations
 
-from pipeline.inputs.project import LanguagePlan, Project
+from dataclasses import dataclass, field
+
+from pipeline.build import BuildPlan, PairPlan
+from pipeline.core.locales import facts_for
 from pipeline.tts import choose_voice
 
 
-def status_lines(project: Project) -> list[str]:
-    lines: list[str] = []
-    for slug in [a.slug for a in project.articles]:
-        lines.append(slug)
-        for plan in [p for p in project.plans if p.slug == slug]:
-            lines.append("  " + _plan_line(plan))
-    lines.append("narration")
-    for tag in dict.fromkeys(p.facts.tag for p in project.plans):
-        choice = choose_voice(project.config, tag)
-        spoken = f"{choice.engine} ({choice.voice})" if choice.engine else f"none: {choice.reason}"
-        lines.append(f"  {tag:<8} {spoken}")
+@dataclass
+class LanguageRow:
+    tag: str
+    name: str
+    source: int = 0
+    complete: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    published: int = 0
+    narration: str = ""
+    waiting: list[str] = field(default_factory=list)
+
+
+def state_of(pair: PairPlan) -> str:
+    """'source', 'complete', 'in progress' or 'not started'."""
+    if pair.is_source:
+        return "source"
+    numbers = [c for c in (pair.coverage, pair.ui_coverage) if c is not None]
+    if pair.coverage is None or not any(c["translated"] for c in numbers):
+        return "not started"
+    if all(c["translated"] == c["total"] for c in numbers):
+        return "complete"
+    return "in progress"
+
+
+def language_rows(plan: BuildPlan, pairs: list[PairPlan]) -> list[LanguageRow]:
+    rows: dict[str, LanguageRow] = {}
+    for pair in pairs:
+        row = rows.get(pair.language)
+        if row is None:
+            facts = facts_for(pair.language)
+            choice = choose_voice(plan.config, pair.language)
+            rows[pair.language] = row = LanguageRow(
+                pair.language, facts.english_name,
+                narration=f"{choice.engine} {choice.voice}" if choice.engine else "none")
+        state = state_of(pair)
+        setattr(row, state.replace(" ", "_"), getattr(row, state.replace(" ", "_")) + 1)
+        if pair.publishable:
+            row.published += 1
+        elif pair.waiting:
+            row.waiting.append(pair.slug)
+    return list(rows.values())
+
+
+def summary_lines(plan: BuildPlan, pairs: list[PairPlan]) -> list[str]:
+    articles = len({p.slug for p in pairs})
+    rows = language_rows(plan, pairs)
+    lines = [f"{articles} article{'s' if articles != 1 else ''}, {len(rows)} languages",
+             f"{'language':<9}{'name':<24}{'complete':>9}{'in progress':>13}{'not started':>13}{'published':>11}"
+             f"  narration"]
+    for row in rows:
+        complete = f"{row.source} source" if row.source else str(row.complete)
+        lines.append(f"{row.tag:<9}{row.name[:23]:<24}{complete:>9}{row.in_progress:>13}{row.not_started:>13}"
+                     f"{row.published:>11}  {row.narration}")
     return lines
 
 
-def _plan_line(plan: LanguagePlan) -> str:
-    facts = plan.facts
-    name = f"{facts.tag:<8} {facts.english_name:<22}"
-    if plan.is_source:
-        text = "source text"
-    elif plan.coverage is None:
-        text = "no catalog"
+def pair_lines(pairs: list[PairPlan]) -> list[str]:
+    """One line per article and language, grouped by article."""
+    lines: list[str] = []
+    for slug in dict.fromkeys(p.slug for p in pairs):
+        lines.append(slug)
+        for pair in (p for p in pairs if p.slug == slug):
+            lines.append("  " + _pair_line(pair))
+    return lines
+
+
+def _pair_line(pair: PairPlan) -> str:
+    facts = facts_for(pair.language)
+    parts = [f"{pair.language:<8} {facts.english_name:<22}"]
+    if pair.is_source:
+        parts.append("source text")
+    elif pair.coverage is None:
+        parts.append("no catalog")
     else:
-        c = plan.coverage
-        text = f"{c.translated}/{c.total} translated, {c.fuzzy} fuzzy, {c.untranslated} untranslated"
-    if plan.ui_coverage is not None and not plan.ui_coverage.complete:
-        u = plan.ui_coverage
-        text += f"; template words {u.translated}/{u.total}"
-    review = plan.review.describe() if plan.review else ("reviewed source" if plan.is_source else "")
-    verdict = "will be published" if plan.publishable else "NOT published: " + "; ".join(plan.skip_reasons)
-    parts = [name, text]
+        c = pair.coverage
+        parts.append(f"{c['translated']}/{c['total']} translated, {c['fuzzy']} fuzzy, {c['untranslated']} untranslated")
+    u = pair.ui_coverage
+    if u is not None and u["translated"] != u["total"]:
+        parts[-1] += f"; template words {u['translated']}/{u['total']}"
+    review = pair.review or ("reviewed source" if pair.is_source else "")
     if review:
         parts.append(review)
-    parts.append(verdict)
+    parts.append("will be published" if pair.publishable else "NOT published: " + "; ".join(pair.skip_reasons))
     return " | ".join(parts)
+
+
+def as_json(plan: BuildPlan, pairs: list[PairPlan]) -> dict:
+    return {
+        "languages": [row.__dict__ for row in language_rows(plan, pairs)],
+        "pairs": [{"article": p.slug, "language": p.language, "state": state_of(p), "published": p.publishable,
+                   "coverage": p.coverage, "template_words": p.ui_coverage, "review": p.review,
+                   "skip_reasons": p.skip_reasons, "problems": p.problems} for p in pairs],
+    }

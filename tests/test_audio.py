@@ -185,9 +185,10 @@ def test_pronunciation_list_changes_the_speech_not_the_captions(built):
     root, _ = built
     cue = next(c for c in timeline(root, "en")["cues"] if "(DCIS)" in c["text"])
     assert "DCIS" in cue["text"]
-    from pipeline.writers.narration import apply_pronunciation, pronunciation
+    from pipeline.inputs.pronunciation import read_pronunciation
+    from pipeline.writers.narration import apply_pronunciation
 
-    words = pronunciation(root / "translations", "en")
+    words = read_pronunciation(root / "translations", "en")
     assert apply_pronunciation(cue["text"], words).count("D C I S") == 2
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from pipeline.build import output_path
+from pipeline.build import resolve
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.inputs.project import load_project
@@ -154,7 +154,7 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
             lines.append(f"skip {plan.slug} {plan.facts.tag}: {'; '.join(plan.skip_reasons)}")
             continue
         for suffix, checker in CHECKERS.items():
-            path = output_path(config, plan.job, suffix)
+            path = resolve(config, f"{plan.job.facts.tag}/{plan.job.stem}{suffix}")
             if suffix == ".mp3":
                 from pipeline.tts import choose_voice
 

@@ -20,7 +20,7 @@ ENGINES = ("espeak-ng", "gtts")
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
-    "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str},
+    "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool},
     "audio": {"engines": list, "words_per_minute": int, "max_concurrent_requests": int},
 }
 _LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
@@ -44,6 +44,7 @@ class Config:
     cache_dir: Path
     languages: tuple[str, ...]
     publish_unreviewed: bool = True
+    strict: bool = False  # a language waiting for translation fails the build
     paper: str = "letter"
     engines: tuple[str, ...] = ("espeak-ng",)
     words_per_minute: int = 150
@@ -53,6 +54,10 @@ class Config:
 
     def facts(self, tag: str) -> LocaleFacts:
         return facts_for(tag, self.paper_for(tag))
+
+    def languages_for(self, source_language: str) -> list[str]:
+        """An article's languages: its own first (always built), then every enabled one."""
+        return [source_language] + [tag for tag in self.languages if tag != source_language]
 
     def paper_for(self, tag: str) -> str:
         options = self.language_options.get(tag)
@@ -157,6 +162,7 @@ def load_config(root: Path) -> Config:
         cache_dir=folder("cache", ".cache/handouts"),
         languages=languages,
         publish_unreviewed=publishing.get("publish_unreviewed", True),
+        strict=publishing.get("strict", False),
         paper=paper,
         engines=engines,
         words_per_minute=wpm,

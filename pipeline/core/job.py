@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.core.config import Config
-from pipeline.core.document import Article
-from pipeline.core.locales import LocaleFacts
-from pipeline.core.uitext import UiText
+if TYPE_CHECKING:  # annotations only: a job is plain data
+    from pipeline.core.config import Config
+    from pipeline.core.document import Article
+    from pipeline.core.locales import LocaleFacts
+    from pipeline.core.uitext import UiText
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,15 @@ class Notice:
     english: str
 
 
+@dataclass(frozen=True)
+class Resource:
+    """A file the article uses (an image), read and checked once at planning: writers take
+    its bytes from the job and never read the source folder, so a task runs anywhere."""
+
+    media_type: str
+    data: bytes
+
+
 @dataclass
 class Job:
     """Everything one writer needs to produce one article in one language."""
@@ -54,6 +64,8 @@ class Job:
     source_version: str = ""
     catalog_version: str = ""
     modified: str = ""  # ISO date of the last change to source or translation
+    resources: dict[str, Resource] = field(default_factory=dict)  # by the name the article uses
+    pronunciation: dict[str, str] = field(default_factory=dict)  # written -> spoken, narration only
 
     @property
     def stem(self) -> str:

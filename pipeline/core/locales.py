@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -32,9 +33,12 @@ _DIGITS = {
     "arab": "٠١٢٣٤٥٦٧٨٩",
     "arabext": "۰۱۲۳۴۵۶۷۸۹",
     "deva": "०१२३४५६७८९",
+    "beng": "০১২৩৪৫৬৭৮৯",
+    "mymr": "၀၁၂၃၄၅၆၇၈၉",
 }
 # The CSS counter style that writes page numbers in those digits.
-_COUNTER_STYLES = {"latn": "decimal", "arab": "arabic-indic", "arabext": "persian", "deva": "devanagari"}
+_COUNTER_STYLES = {"latn": "decimal", "arab": "arabic-indic", "arabext": "persian", "deva": "devanagari",
+                   "beng": "bengali", "mymr": "myanmar"}
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}
 
@@ -75,6 +79,7 @@ class LocaleFacts:
     line_height: float
     numbering: str
     paper: str = "letter"
+    line_breaks: str = "spaces"  # or a rule of writers/line_breaks.py for scripts without spaces
 
     @property
     def babel_locale(self) -> Locale:
@@ -120,13 +125,56 @@ class LocaleFacts:
     def format_number(self, number: int) -> str:
         return self.localize_digits(str(number))
 
+    @property
+    def own_data(self) -> dict:
+        """What pipeline/data/languages.toml supplies where CLDR lacks this language."""
+        return _table("languages.toml").get(self.tag, {})
+
     def format_date(self, day: datetime.date) -> str:
-        return self.localize_digits(babel_format_date(day, "long", locale=self.babel_locale))
+        data = self.own_data
+        if "months" in data:
+            text = data["date_pattern"].format(day=day.day, month=data["months"][day.month - 1], year=day.year)
+        else:
+            text = babel_format_date(day, "long", locale=self.babel_locale)
+        return self.localize_digits(text)
+
+    def language_name(self, tag: str) -> str:
+        """The name of another language in this one ('angle' for English, in Kreyòl)."""
+        names = self.own_data.get("language_names", {})
+        if tag in names:
+            return names[tag]
+        return _babel_locale(to_catalog_id(tag)).get_display_name(self.babel_locale) or tag
+
+    def format_duration(self, seconds: float) -> str:
+        """'7 min', '7 分', '۷ دقیقه': whole minutes, rounded up, in the language's words."""
+        from babel.units import format_unit
+
+        minutes = max(1, math.ceil(seconds / 60))
+        own = self.own_data.get("units", {}).get("minute")
+        if own:
+            return self.localize_digits(own.format(minutes))
+        return self.localize_digits(format_unit(minutes, "duration-minute", length="short", locale=self.babel_locale))
+
+    def format_size(self, size: int) -> str:
+        """'3.4 MB' or '120 kB' in the language's own unit words and decimal sign."""
+        from babel.units import format_unit
+
+        big = size >= 1_000_000
+        value, unit = (size / 1_000_000, "megabyte") if big else (max(1, round(size / 1000)), "kilobyte")
+        own = self.own_data.get("units", {}).get(unit)
+        if own:
+            number = f"{value:.1f}".replace(".", self.own_data.get("decimal", ".")) if big else str(value)
+            return self.localize_digits(own.format(number))
+        return self.localize_digits(format_unit(value, f"digital-{unit}", length="short",
+                                                format="#,##0.0" if big else "#,##0", locale=self.babel_locale))
 
     def format_list(self, items: list[str]) -> str:
         """'A, B and C' in the language's own words and punctuation."""
         if not items:
             return ""
+        conjunction = self.own_data.get("list_and")
+        if conjunction:
+            return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
         return babel_format_list(list(items), locale=self.babel_locale)
 
 
@@ -177,11 +225,12 @@ def facts_for(code: str, paper: str = "letter") -> LocaleFacts:
         english_name=overrides.get("english_name") or locale.get_display_name(english) or tag,
         direction=locale.text_direction,
         script=script,
-        fonts=tuple(scripts[script]["fonts"]),
-        font_package=scripts[script]["package"],
-        line_height=float(scripts[script]["line_height"]),
+        fonts=tuple(overrides.get("fonts") or scripts[script]["fonts"]),
+        font_package=overrides.get("package") or scripts[script]["package"],
+        line_height=float(overrides.get("line_height") or scripts[script]["line_height"]),
         numbering=getattr(locale, "default_numbering_system", "latn") or "latn",
         paper=paper,
+        line_breaks=scripts[script].get("line_breaks", "spaces"),
     )
 
 

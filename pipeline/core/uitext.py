@@ -13,7 +13,10 @@ import re
 
 from markupsafe import Markup, escape
 
-from babel.messages.catalog import Catalog
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 from pipeline.core.errors import CatalogError
 
 UI_SOURCE_LANGUAGE = "en"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -20,9 +19,9 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
 from pipeline.core.errors import CatalogError
+from pipeline.core.layout import UI_DOMAIN, catalog_ids_on_disk, catalog_path, template_path  # noqa: F401 - re-exported
 from pipeline.core.job import ReviewState
 
-UI_DOMAIN = "ui"
 MAX_CATALOG_BYTES = 2_000_000
 REVIEW_HEADERS = ("X-Review-Status", "X-Reviewed-By", "X-Review-Date")
 REVIEW_STATES = ("unreviewed", "reviewed")
@@ -132,21 +131,6 @@ class _StrictParser(PoFileParser):
 
 
 # --- where catalogs live ------------------------------------------------------------
-
-
-def template_path(translations_dir: Path, domain: str) -> Path:
-    return translations_dir / f"{domain}.pot"
-
-
-def catalog_path(translations_dir: Path, catalog_id: str, domain: str) -> Path:
-    return translations_dir / catalog_id / "LC_MESSAGES" / f"{domain}.po"
-
-
-def catalog_ids_on_disk(translations_dir: Path) -> list[str]:
-    """Every folder under translations/ that holds LC_MESSAGES (whatever its name)."""
-    if not translations_dir.is_dir():
-        return []
-    return sorted(p.name for p in translations_dir.iterdir() if (p / "LC_MESSAGES").is_dir())
 
 
 # --- reading ------------------------------------------------------------------------

@@ -35,15 +35,27 @@ def allowed_file(url: str, allowed_dirs: tuple[Path, ...]) -> Path:
                               hint="put the file next to the article and refer to it by name")
 
 
-def weasyprint_fetcher(allowed_dirs: tuple[Path, ...]):
-    """A WeasyPrint URL fetcher that enforces `allowed_file` and stops the render on refusal."""
+def weasyprint_fetcher(allowed_dirs: tuple[Path, ...], resources: dict | None = None,
+                       resource_folder: Path | None = None):
+    """A WeasyPrint URL fetcher that stops the render on any refusal. A file of the article
+    (under `resource_folder`) is served from `resources`, the bytes its job carries, so
+    the source folder is never read by a worker; other files must lie in `allowed_dirs`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    folder = resource_folder.resolve() if resource_folder is not None else None
 
     class SafeFetcher(URLFetcher):
         def __init__(self) -> None:
             super().__init__(fail_on_errors=True, allowed_protocols=("file",))
 
         def fetch(self, url, headers=None):  # noqa: D401 - WeasyPrint's API
+            parsed = urlparse(url)
+            path = Path(unquote(parsed.path)).resolve()
+            if folder is not None and parsed.scheme == "file" and path.parent == folder:
+                resource = (resources or {}).get(path.name)
+                if resource is None:
+                    raise UnsafeResourceError(f"the file {path.name!r} is not one of the article's images")
+                return URLFetcherResponse(url, body=resource.data, headers={"Content-Type": resource.media_type})
             path = allowed_file(url, allowed_dirs)
             media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type})

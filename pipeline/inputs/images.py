@@ -74,8 +74,8 @@ def media_type_of(path: Path) -> str:
     return MEDIA_TYPES[image_format]
 
 
-def data_uri(image: ImageFile) -> str:
-    """The image inline, for the standalone web page (one file, nothing to lose)."""
+def data_uri(image) -> str:
+    """The image (a job's Resource) inline, for the standalone web page (one file, nothing to lose)."""
     import base64
 
-    return f"data:{image.media_type};base64,{base64.b64encode(image.path.read_bytes()).decode('ascii')}"
+    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"

@@ -20,19 +20,22 @@ from pipeline.inputs.catalogs import (
     UI_DOMAIN,
     ProjectCatalog,
     ReviewState,
-    catalog_ids_on_disk,
     catalog_path,
     read_catalog,
     template_path,
 )
 from pipeline.core.config import Config
-from pipeline.core.document import Article
-from pipeline.core.errors import CatalogError, HandoutsError, SourceError
-from pipeline.core.locales import LocaleFacts, is_valid_tag, to_bcp47
-from pipeline.inputs.sources import find_sources, read_article, shown_path
+from pipeline.core.document import Article, Figure, walk_blocks
+from pipeline.core.errors import HandoutsError
+from pipeline.core.locales import LocaleFacts, to_bcp47
+from pipeline.core.layout import catalog_folder_problems, find_sources, shown_path, source_problems
+from pipeline.inputs.sources import read_article
 from pipeline.inputs.translate import Coverage, coverage, template_for, translate
 from pipeline.core.uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
-from pipeline.core.job import Job, Notice
+from pipeline.core.job import Job, Notice, Resource
+from pipeline.inputs.images import check_image
+from pipeline.core.layout import pronunciation_path
+from pipeline.inputs.pronunciation import read_pronunciation
 
 
 @dataclass
@@ -47,6 +50,12 @@ class LanguagePlan:
     review: ReviewState | None = None
     skip_reasons: list[str] = field(default_factory=list)
     job: Job | None = None
+    problems: list[HandoutsError] = field(default_factory=list)  # found while planning this pair
+
+    @property
+    def waiting(self) -> bool:
+        """Not built only because its translation is not ready (a normal state of a library)."""
+        return self.job is None and not self.problems
 
     @property
     def publishable(self) -> bool:
@@ -65,74 +74,93 @@ class Project:
 
 
 def load_project(config: Config, *, slugs: list[str] | None = None, languages: list[str] | None = None) -> Project:
+    """Read every selected source and catalog and plan every (article, language) pair."""
     project = Project(config)
-    sources = find_sources(config.sources_dir)
-    if not sources:
-        project.problems.append(SourceError(
-            "no articles found", file=project.shown(config.sources_dir),
-            hint="add an article as sources/<name>.md (see README, 'The source format')"))
-        return project
-    for path in sources:
-        if slugs and path.stem not in slugs:
-            continue
-        try:
-            project.articles.append(read_article(path, config.root))
-        except HandoutsError as error:
-            project.problems.append(error)
-    if slugs:
-        unknown = set(slugs) - {p.stem for p in sources}
-        for slug in sorted(unknown):
-            project.problems.append(SourceError(f"no article named '{slug}'", file=project.shown(config.sources_dir),
-                                                hint=f"articles: {', '.join(p.stem for p in sources)}"))
-
-    _check_catalog_folders(project)
+    reader = ProjectReader(config, project.problems)
+    sources = reader.sources(slugs)
     wanted = [to_bcp47(code) for code in languages] if languages else None
-    ui_template = _load_ui_template(project)
-    for article in project.articles:
-        template = template_for(article)
-        for tag in _languages_of(article, config):
+    for path in sources:
+        article = reader.article(path)
+        if article is None:
+            continue
+        project.articles.append(article)
+        for tag in config.languages_for(article.meta.source_language):
             if wanted and tag not in wanted:
                 continue
-            project.plans.append(_plan(project, article, tag, template, ui_template))
+            project.plans.append(reader.plan(article, tag))
     return project
 
 
-def _languages_of(article: Article, config: Config) -> list[str]:
-    """The source language first (always built), then every enabled language."""
-    tags = [article.meta.source_language]
-    tags += [tag for tag in config.languages if tag != article.meta.source_language]
-    return tags
+class ProjectReader:
+    """Reads sources and catalogs on demand, each at most once, collecting problems instead
+    of raising them, so that the build can plan one pair without reading the library."""
+
+    def __init__(self, config: Config, problems: list[HandoutsError] | None = None) -> None:
+        self.config = config
+        self.problems = problems if problems is not None else []
+        self._articles: dict[Path, Article | None] = {}
+        self._ui_template: Catalog | None | bool = False
+        self._catalogs: dict[Path, ProjectCatalog | HandoutsError] = {}
+        self._coverage: dict[tuple[int, int], Coverage] = {}
+
+    def shown(self, path: Path) -> str:
+        return shown_path(path, self.config.root)
+
+    def sources(self, slugs: list[str] | None = None) -> list[Path]:
+        """The article files (those named in `slugs` only, when given); problems recorded."""
+        config = self.config
+        sources = find_sources(config.sources_dir)
+        self.problems += source_problems(config, sources, slugs)
+        if not sources:
+            return []
+        self.problems += catalog_folder_problems(config)
+        return [p for p in sources if not slugs or p.stem in slugs]
+
+    def article(self, path: Path) -> Article | None:
+        if path not in self._articles:
+            try:
+                self._articles[path] = read_article(path, self.config.root)
+            except HandoutsError as error:
+                self.problems.append(error)
+                self._articles[path] = None
+        return self._articles[path]
+
+    def ui_template(self) -> Catalog | None:
+        if self._ui_template is False:
+            path = template_path(self.config.translations_dir, UI_DOMAIN)
+            self._ui_template = None
+            if path.exists():
+                try:
+                    self._ui_template = read_catalog(path, locale=None, shown=self.shown(path))
+                except HandoutsError as error:
+                    self.problems.append(error)
+        return self._ui_template  # type: ignore[return-value]
+
+    def catalog(self, path: Path, catalog_id: str) -> ProjectCatalog | HandoutsError:
+        """A catalog read once (the template words of a language serve all its articles)."""
+        if path not in self._catalogs:
+            try:
+                self._catalogs[path] = read_catalog(path, locale=catalog_id, shown=self.shown(path))
+            except HandoutsError as error:
+                self._catalogs[path] = error
+        return self._catalogs[path]
+
+    def coverage(self, catalog: ProjectCatalog, template: Catalog) -> Coverage:
+        """Coverage of a shared catalog (template words), counted once per build."""
+        key = (id(catalog), id(template))
+        if key not in self._coverage:
+            self._coverage[key] = coverage(catalog, template)
+        return self._coverage[key]
+
+    def plan(self, article: Article, tag: str) -> LanguagePlan:
+        """The state of one article in one language, and its job when it is publishable."""
+        before = len(self.problems)
+        plan = _plan(self, article, tag, template_for(article), self.ui_template())
+        plan.problems = self.problems[before:]
+        return plan
 
 
-def _check_catalog_folders(project: Project) -> None:
-    enabled = set(project.config.languages)
-    for folder in catalog_ids_on_disk(project.config.translations_dir):
-        where = project.shown(project.config.translations_dir / folder)
-        if not is_valid_tag(folder):
-            project.problems.append(CatalogError(f"'{folder}' is not a language identifier", file=where,
-                                                 hint="name catalog folders like es, zh_Hans or pt_BR"))
-            continue
-        tag = to_bcp47(folder)
-        if folder != tag.replace("-", "_"):
-            project.problems.append(CatalogError(f"the folder should be named {tag.replace('-', '_')}", file=where))
-        elif tag not in enabled:
-            project.problems.append(CatalogError(
-                f"there is a catalog for '{tag}', but {tag} is not enabled", file=where,
-                hint=f"add \"{tag}\" to publishing.languages in handouts.toml, or remove the folder"))
-
-
-def _load_ui_template(project: Project) -> Catalog | None:
-    path = template_path(project.config.translations_dir, UI_DOMAIN)
-    if not path.exists():
-        return None
-    try:
-        return read_catalog(path, locale=None, shown=project.shown(path))
-    except HandoutsError as error:
-        project.problems.append(error)
-        return None
-
-
-def _plan(project: Project, article: Article, tag: str, template: Catalog, ui_template: Catalog | None) -> LanguagePlan:
+def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog, ui_template: Catalog | None) -> LanguagePlan:
     config = project.config
     facts = config.facts(tag)
     source_folder = config.sources_dir
@@ -145,7 +173,7 @@ def _plan(project: Project, article: Article, tag: str, template: Catalog, ui_te
         ui_catalog = _load(project, plan, UI_DOMAIN, "template words")
         if ui_catalog is not None:
             if ui_template is not None:
-                plan.ui_coverage = coverage(ui_catalog, ui_template)
+                plan.ui_coverage = project.coverage(ui_catalog, ui_template)
                 if not plan.ui_coverage.complete:
                     plan.skip_reasons.append(_incomplete("template words (ui.po)", plan.ui_coverage))
             ui = UiText(tag, ui_catalog, project.shown(catalog_path(config.translations_dir, facts.catalog_id, UI_DOMAIN)))
@@ -197,22 +225,44 @@ def _plan(project: Project, article: Article, tag: str, template: Catalog, ui_te
         source_version=_source_version(article),
         catalog_version=catalog_version,
         modified=_modified(article, ui_catalog, catalog if not is_source else None),
+        resources=_resources(article, source_folder),
+        pronunciation=_pronunciation(project, facts),
     )
     return plan
 
 
-def _load(project: Project, plan: LanguagePlan, domain: str, what: str) -> ProjectCatalog | None:
+def _resources(article: Article, folder: Path) -> dict[str, Resource]:
+    """The images of the article, read once here (the reader has already checked them)."""
+    found: dict[str, Resource] = {}
+    for block in walk_blocks(article.blocks):
+        if isinstance(block, Figure) and block.src not in found:
+            image = check_image(block.src, folder)
+            found[block.src] = Resource(image.media_type, image.path.read_bytes())
+    return found
+
+
+def _pronunciation(project: "ProjectReader", facts: LocaleFacts) -> dict[str, str]:
+    translations = project.config.translations_dir
+    try:
+        return read_pronunciation(translations, facts.catalog_id,
+                                  project.shown(pronunciation_path(translations, facts.catalog_id)))
+    except HandoutsError as error:
+        project.problems.append(error)
+        return {}
+
+
+def _load(project: ProjectReader, plan: LanguagePlan, domain: str, what: str) -> ProjectCatalog | None:
     config = project.config
     path = catalog_path(config.translations_dir, plan.facts.catalog_id, domain)
     if not path.exists():
         plan.skip_reasons.append(f"no {what} catalog {project.shown(path)} (run 'handouts extract', then translate it)")
         return None
-    try:
-        return read_catalog(path, locale=plan.facts.catalog_id, shown=project.shown(path))
-    except HandoutsError as error:
-        project.problems.append(error)
+    catalog = project.catalog(path, plan.facts.catalog_id)
+    if isinstance(catalog, HandoutsError):
+        project.problems.append(catalog)
         plan.skip_reasons.append(f"the {what} catalog has errors (see above)")
         return None
+    return catalog
 
 
 def _incomplete(what: str, numbers: Coverage) -> str:

@@ -39,6 +39,7 @@ from pipeline.core.document import (
     Text,
 )
 from pipeline.core.errors import ConfigError, SourceError
+from pipeline.core.layout import shown_path
 from pipeline.core.locales import facts_for, to_bcp47
 from pipeline.inputs.placeholders import normalize_inlines, to_message
 
@@ -58,11 +59,6 @@ FIELDS: dict[str, str] = {
     "related": "list of titles",
 }
 REQUIRED = ("title", "language")
-
-
-def find_sources(sources_dir: Path) -> list[Path]:
-    """Every article in the sources folder, in a stable order."""
-    return sorted(p for p in sources_dir.glob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
 def read_article(path: Path, root: Path | None = None) -> Article:
@@ -476,12 +472,3 @@ def _trim(inlines: tuple[Inline, ...]) -> tuple[Inline, ...]:
         items[-1] = Text(items[-1].text.rstrip())
     return normalize_inlines(tuple(items))
 
-
-def shown_path(path: Path, root: Path | None) -> str:
-    """How messages name a file: relative to the project folder when it is inside it."""
-    if root is not None:
-        try:
-            return str(path.resolve().relative_to(root.resolve()))
-        except ValueError:
-            pass
-    return str(path)

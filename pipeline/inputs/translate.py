@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
-import re
 from dataclasses import dataclass
 
 from babel.messages.catalog import Catalog

@@ -86,3 +86,20 @@ def choose_voice(config: Config, tag: str) -> VoiceChoice:
     if others:
         reasons.append(f"{' or '.join(others)} could (enable it with --tts {others[0]} or in handouts.toml)")
     return VoiceChoice(None, None, "; ".join(reasons) or "no speech engine is configured", missing)
+
+
+def environment_fingerprint() -> str:
+    """What the installed speech engines are, from file metadata only (no subprocess): it
+    changes when an engine or its voices are installed, removed or upgraded."""
+    import os
+    import shutil
+
+    parts = []
+    espeak = shutil.which("espeak-ng")
+    if espeak:
+        parts.append((espeak, os.stat(espeak).st_mtime_ns))
+        for data in ("/usr/lib/x86_64-linux-gnu/espeak-ng-data", "/usr/lib/aarch64-linux-gnu/espeak-ng-data",
+                     "/usr/share/espeak-ng-data"):
+            if os.path.isdir(data):
+                parts.append((data, os.stat(data).st_mtime_ns))
+    return repr(parts)

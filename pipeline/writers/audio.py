@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.core import atomic
 from pipeline.writers import sound
 from pipeline.core.errors import DependencyError, RenderError
-from pipeline.writers.narration import narration_script, pronunciation_path
+from pipeline.writers.narration import narration_script
 from pipeline.tts import Speech, choose_voice, engine_class
 from pipeline.core.job import Job
 from pipeline.writers.base import Writer, register
@@ -54,14 +54,12 @@ class AudioWriter(Writer):
     def key_parts(self, job: Job) -> dict[str, str]:
         choice = choose_voice(job.config, job.facts.tag)
         engine = engine_class(choice.engine)(job.config) if choice.engine else None
-        words = pronunciation_path(job.config.translations_dir, job.facts.catalog_id)
         return {
             "engine": choice.engine or "",
             "voice": choice.voice or "",
             "engine_version": engine.version() if engine else "",
             "rate": str(job.config.words_per_minute_for(job.facts.tag)),
             "english_voice": (job.config.voice_for("en", choice.engine) or "") if choice.engine else "",
-            "pronunciation": hashlib.sha256(words.read_bytes()).hexdigest() if words.exists() else "",
         }
 
     def write(self, job: Job) -> dict[str, bytes]:

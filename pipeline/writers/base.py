@@ -49,9 +49,19 @@ def register(cls: type[Writer]) -> type[Writer]:
 
 
 def get_writer(name: str) -> Writer:
-    from pipeline.writers import load_all
+    """The writer of an output format, importing only its own module."""
+    import importlib
 
-    load_all()
-    if name not in REGISTRY:
-        raise ConfigError(f"unknown output format '{name}'", hint=f"valid formats: {', '.join(sorted(REGISTRY))}")
+    from pipeline.writers import WRITER_MODULES
+
+    if name not in WRITER_MODULES:
+        raise ConfigError(f"unknown output format '{name}'", hint=f"valid formats: {', '.join(WRITER_MODULES)}")
+    importlib.import_module(f"pipeline.writers.{name}")
     return REGISTRY[name]()
+
+
+def upstream_bytes(job: Job, writer_name: str, suffix: str) -> bytes | None:
+    """A result of a task this one uses (the build hands over bytes, never paths, so a task
+    runs on any worker); None when that task did not run or failed."""
+    return job.upstream.get(writer_name, {}).get(suffix)
+

@@ -17,9 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
 
-from pipeline.inputs import images
 from pipeline.core.document import Figure, Heading, walk_blocks
-from pipeline.inputs.fetcher import allowed_file
 from pipeline.inputs.fonts import check_coverage, font_identities
 from pipeline.core.job import Job
 from pipeline.writers.base import Writer, register
@@ -85,10 +83,9 @@ class EpubWriter(Writer):
         pages = self._pages(job)
         figures = [block for block in walk_blocks(article.blocks) if isinstance(block, Figure)]
         for figure in figures:
-            image = images.check_image(figure.src, job.source_folder)
-            path = allowed_file(image.path.as_uri(), (job.source_folder,))
+            image = job.resources[figure.src]
             book.add_item(epub.EpubImage(uid=f"image-{figure.alt.id}", file_name=f"images/{figure.src}",
-                                         media_type=image.media_type, content=path.read_bytes()))
+                                         media_type=image.media_type, content=image.data))
 
         cover = epub.EpubCover(uid="cover-image", file_name="images/cover.png")
         cover.content = cover_png(job)
@@ -109,7 +106,7 @@ class EpubWriter(Writer):
         book.toc = [epub.Link(entry["href"], entry["title"], f"toc-{n}") for n, entry in enumerate(_toc(job))]
         book.spine = [items[p.uid] for p in pages]
 
-        narration = Narration.from_upstream(job.upstream.get("audio"))
+        narration = Narration.from_upstream(job)
         features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
                     "displayTransformability"]
         modes = ["textual", "visual"]

@@ -58,17 +58,15 @@ def environment() -> jinja2.Environment:
 def render_template(name: str, job: Job, **extra: object) -> str:
     """Render a template with the job's article, locale facts and template words."""
     from pipeline import __version__
-    from pipeline.core.locales import facts_for
 
     env = environment()
     template = env.get_template(name)
     ui = job.ui
     meta = job.article.meta
-    source_language = facts_for(meta.source_language).babel_locale
     context = {
         "version": __version__,
         "modified": job.modified,
-        "source_language_name": source_language.get_display_name(job.facts.babel_locale),
+        "source_language_name": job.facts.language_name(meta.source_language),
         "font_css": font_css(job.facts),
         "article": job.article,
         "facts": job.facts,
@@ -139,5 +137,5 @@ class HtmlWriter(Writer):
 
     def write(self, job: Job) -> dict[str, bytes]:
         html = render_template("handout.html.j2", job, media="screen", inline_css=stylesheet("screen.css"),
-                               image_src=lambda src: images.data_uri(images.check_image(src, job.source_folder)))
+                               image_src=lambda src: images.data_uri(job.resources[src]))
         return {".html": html.encode("utf-8")}

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from pipeline.core.job import Job
 from pipeline.writers import sound
+from pipeline.writers.base import upstream_bytes
 from pipeline.core.errors import RenderError
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
@@ -25,12 +26,13 @@ class Narration:
     engine: str
 
     @classmethod
-    def from_upstream(cls, upstream: dict | None) -> "Narration | None":
+    def from_upstream(cls, job: Job) -> "Narration | None":
         """The audio writer's results for this language, when it ran (else no overlays)."""
-        if not upstream or ".timeline.json" not in upstream:
+        timeline, mp3 = upstream_bytes(job, "audio", ".timeline.json"), upstream_bytes(job, "audio", ".mp3")
+        if timeline is None or mp3 is None:
             return None
-        timeline = json.loads(Path(upstream[".timeline.json"]).read_text("utf-8"))
-        return cls(Path(upstream[".mp3"]).read_bytes(), timeline["cues"], timeline["engine"])
+        data = json.loads(timeline.decode("utf-8"))
+        return cls(mp3, data["cues"], data["engine"])
 
 
 def add_media_overlays(book, items: dict, pages: list, narration: Narration) -> None:

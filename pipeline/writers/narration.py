@@ -12,14 +12,10 @@ misread, in the spoken text only.
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 from pipeline.core.document import Block, Figure, Heading, Paragraph, walk_blocks
-from pipeline.core.errors import ConfigError
 from pipeline.core.job import Job
 
 PAUSE_AFTER_TITLE = 1.0
@@ -55,7 +51,7 @@ def narration_script(job: Job) -> list[Item]:
     meta = article.meta
     ui = job.ui
     language = job.facts.tag
-    words = pronunciation(job.config.translations_dir, job.facts.catalog_id)
+    words = job.pronunciation
     items: list[Item] = []
 
     def say(element_id: str, text: str, pause: float, chapter: Chapter, lang: str = language,
@@ -115,30 +111,6 @@ def _with_pause(item: Item, pause: float) -> Item:
 
 
 # --- pronunciation ------------------------------------------------------------------
-
-
-def pronunciation_path(translations_dir: Path, catalog_id: str) -> Path:
-    return translations_dir / catalog_id / "pronunciation.toml"
-
-
-@functools.lru_cache(maxsize=None)
-def _load(path: Path, mtime: float) -> dict[str, str]:
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the pronunciation list: {error}", file=str(path)) from None
-    words = data.get("words", {})
-    if not isinstance(words, dict) or not all(isinstance(v, str) for v in words.values()):
-        raise ConfigError("the pronunciation list needs a [words] table of \"written\" = \"spoken\" pairs",
-                          file=str(path))
-    return dict(words)
-
-
-def pronunciation(translations_dir: Path, catalog_id: str) -> dict[str, str]:
-    path = pronunciation_path(translations_dir, catalog_id)
-    if not path.exists():
-        return {}
-    return _load(path, path.stat().st_mtime)
 
 
 def apply_pronunciation(text: str, words: dict[str, str]) -> str:

@@ -22,6 +22,7 @@ from pipeline.inputs.fonts import check_coverage, font_identities
 from pipeline.core.locales import PAPER_SIZES
 from pipeline.core.job import Job
 from pipeline.writers.base import Writer, register
+from pipeline.writers.line_breaks import mark_breaks
 from pipeline.writers.html import render_template, stylesheet
 
 PAGE_PLACEHOLDER = "\x00page\x00"
@@ -82,7 +83,7 @@ class PdfWriter(Writer):
     NAME = "pdf"
     SUFFIXES = (".pdf",)
     VERSION = "1"
-    DEPENDS = ("writers/html.py", "writers/pdf.py")
+    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/line_breaks.py")
     TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("print.css",)
 
@@ -94,13 +95,14 @@ class PdfWriter(Writer):
         from weasyprint.urls import FatalURLFetchingError
 
         source_url = job.source_folder.resolve().as_uri() + "/"
-        html = render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src)
+        html = mark_breaks(render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src),
+                           job.facts.line_breaks)
         visible = lxml_html.document_fromstring(html.encode("utf-8")).find("body").text_content()
         footer = job.ui.gettext("Page %(page)s of %(pages)s", page=job.facts.format_number(1234567890),
                                 pages=job.facts.format_number(1234567890))
         check_coverage(visible + footer, job.facts, f"{job.stem}.pdf")
 
-        fetcher = weasyprint_fetcher((job.source_folder, PIPELINE_ASSETS))
+        fetcher = weasyprint_fetcher((PIPELINE_ASSETS,), job.resources, job.source_folder)
         document = HTML(string=html, base_url=source_url, url_fetcher=fetcher)
         stylesheets = [CSS(string=stylesheet("print.css"), font_config=_font_config()),
                        CSS(string=language_css(job), font_config=_font_config())]

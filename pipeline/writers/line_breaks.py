@@ -1,0 +1,34 @@
+"""Where a printed line may break in scripts that write no spaces between words.
+
+Pango, which lays out WeasyPrint's lines, finds break opportunities by the Unicode line
+breaking rules; for Burmese those allow breaks only at spaces (Burmese puts spaces
+between phrases, not words), so a long phrase pushes whole phrases to the next line
+and leaves lines half empty. Burmese may break between syllables: this module marks
+each syllable boundary with a zero-width space, for print only (e-books and web pages
+are laid out by their readers, which have their own dictionaries). A syllable starts at
+a consonant that is neither stacked under the previous one (after U+1039, virama) nor
+closed by a killer (followed by U+103A, asat, or U+1039), or at an independent vowel,
+a digit or a sign that stands alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+ZERO_WIDTH_SPACE = "\u200b"
+_MYANMAR_SYLLABLE_START = re.compile(
+    r"(?<=[\u1000-\u109f])"  # only between two Myanmar characters
+    r"(?<!\u1039)"  # not a stacked consonant
+    r"(?=[\u1000-\u1021\u1023-\u102a\u103f\u1040-\u1049\u104c-\u104f](?![\u103a\u1039]))"
+)
+RULES = {"syllables-mymr": _MYANMAR_SYLLABLE_START}
+
+
+def mark_breaks(html: str, rule: str) -> str:
+    """The document with a zero-width space at every allowed break of `rule`, in text only
+    (never inside a tag or an attribute)."""
+    pattern = RULES.get(rule)
+    if pattern is None:
+        return html
+    parts = re.split(r"(<[^>]*>)", html)
+    return "".join(part if part.startswith("<") else pattern.sub(ZERO_WIDTH_SPACE, part) for part in parts)
