@@ -1,10 +1,11 @@
-"""Benchmark the build on this repository: cold, no change, one edited sentence, serial
-against parallel, peak memory, and where the time goes per output format.
+"""Benchmark the build: this project in every language and format, then libraries of N
+articles (N = 1, 20, 200) to show how cold, no-change and one-edit builds grow with N, and
+local processes against a Dask LocalCluster.
 
-Run with `make bench` (or `.venv/bin/python bench/benchmark.py`). Each scenario runs the
-real command line in a fresh copy of the project (sources, translations, config), so
-caches start empty where the scenario says so. Prints a Markdown table for the README
-and writes bench/results/latest.json.
+Run with `make bench` (or `.venv/bin/python bench/benchmark.py [--quick]`). Every scenario
+runs the real command line in a fresh folder (so caches start empty where it says so).
+Prints Markdown tables for the README and writes bench/results/latest.json. `--quick`
+stops the library series at N = 20.
 """
 
 from __future__ import annotations
@@ -13,100 +14,119 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SLUG = "invasive-vs-metastatic-breast-cancer"
+from library import REPO, SLUG, make_library
+
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "start = time.perf_counter()\n"
-    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+    "run = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
     "elapsed = time.perf_counter() - start\n"
-    "print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
+    "print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, run.returncode)\n"
+    "print(run.stdout.strip().splitlines()[-1] if run.stdout.strip() else '')\n"
 )
-
-
-def fresh_project(parent: Path, name: str) -> Path:
-    root = parent / name
-    root.mkdir()
-    shutil.copy2(REPO / "handouts.toml", root / "handouts.toml")
-    for folder in ("sources", "translations"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+EDITED = ("Las investigaciones sobre el tratamiento del cáncer metastásico continúan.",
+          "La investigación sobre el tratamiento del cáncer metastásico continúa.")
 
 
 def measure(root: Path, *args: str) -> dict:
-    """Wall time, peak resident memory of the largest process (MB), exit code."""
+    """Wall time of the whole command (process start included), peak memory of the largest
+    process (MB), exit code and the build's summary line."""
     command = [sys.executable, "-m", "pipeline", "--root", str(root), "build", "-q", *args]
-    output = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True,
-                            cwd=REPO, check=True).stdout.split()
-    return {"seconds": round(float(output[0]), 2), "peak_mb": round(int(output[1]) / 1024), "exit": int(output[2])}
+    lines = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True,
+                           cwd=REPO, check=True).stdout.splitlines()
+    seconds, peak, code = lines[0].split()
+    return {"seconds": round(float(seconds), 2), "peak_mb": round(int(peak) / 1024), "exit": int(code),
+            "summary": lines[1] if len(lines) > 1 else ""}
 
 
-def edit_one_sentence(root: Path) -> None:
-    catalog = root / "translations" / "es" / "LC_MESSAGES" / f"{SLUG}.po"
-    catalog.write_text(catalog.read_text("utf-8").replace(
-        "Las investigaciones sobre el tratamiento del cáncer metastásico continúan.",
-        "La investigación sobre el tratamiento del cáncer metastásico continúa."), "utf-8")
+def built_count(result: dict) -> int:
+    return int(result["summary"].split("built ", 1)[1].split(",")[0]) if "built " in result["summary"] else 0
 
 
-def first_and_second_pdf(root: Path) -> dict:
-    """WeasyPrint's font set-up is paid once per process: time two CJK PDFs in one process."""
-    script = (
-        "import time, sys\n"
-        "from pathlib import Path\n"
-        "from pipeline.core.config import load_config\n"
-        "from pipeline.inputs.project import load_project\n"
-        "from pipeline.writers.base import get_writer\n"
-        f"project = load_project(load_config(Path({str(root)!r})), languages=['zh-Hans', 'zh-Hant'])\n"
-        "writer = get_writer('pdf')\n"
-        "jobs = [p.job for p in project.plans if p.job and p.facts.tag != 'en']\n"
-        "times = []\n"
-        "for job in jobs:\n"
-        "    start = time.perf_counter(); writer.write(job); times.append(time.perf_counter() - start)\n"
-        "print(*times)\n"
-    )
-    first, second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
-                                   check=True).stdout.split()
-    return {"first_cjk_pdf_seconds": round(float(first), 2), "second_cjk_pdf_seconds": round(float(second), 2)}
+def median_of(runs: int, root: Path, *args: str) -> dict:
+    results = [measure(root, *args) for _ in range(runs)]
+    middle = statistics.median(r["seconds"] for r in results)
+    return next(r for r in results if r["seconds"] == middle)
+
+
+def edit_one_sentence(root: Path, slug: str = SLUG) -> None:
+    catalog = root / "translations" / "es" / "LC_MESSAGES" / f"{slug}.po"
+    catalog.write_text(catalog.read_text("utf-8").replace(*EDITED), "utf-8")
+
+
+def project_scenarios(parent: Path, cores: int) -> dict:
+    """This repository: every language, every format."""
+    root = parent / "project"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".venv", "node_modules", ".cache", "outputs", ".git",
+                                                             "bench", "tests", "docs"))
+    found = {f"cold build, all languages and formats, --jobs {cores}": measure(root)}
+    found["no-change rebuild"] = median_of(3, root)
+    edit_one_sentence(root)
+    found["one sentence of the Spanish catalog edited"] = measure(root)
+    return found
+
+
+def library_scenarios(parent: Path, sizes: list[int], formats: list[str], languages: list[str] | None,
+                      extra: tuple[str, ...] = ()) -> list[dict]:
+    """Libraries of N articles: cold time per task, no-change and one-edit rebuilds."""
+    rows = []
+    for size in sizes:
+        root = make_library(parent / f"library-{size}-{'-'.join(formats)}{'-'.join(extra)}", size, languages)
+        format_args = [arg for name in formats for arg in ("--format", name)]
+        cold = measure(root, *format_args, *extra)
+        tasks = built_count(cold)
+        unchanged = median_of(3, root, *format_args, *extra)
+        edit_one_sentence(root, f"{SLUG}-{size - 1:03d}" if size > 1 else SLUG)
+        edited = measure(root, *format_args, *extra)
+        rows.append({"articles": size, "tasks": tasks, "cold": cold, "cold_per_task_ms": round(1000 * cold["seconds"] / max(1, tasks), 1),
+                     "no_change": unchanged, "one_edit": edited, "one_edit_built": built_count(edited)})
+        print(f"  {size} articles, {'/'.join(formats)}{' ' + ' '.join(extra) if extra else ''}: "
+              f"cold {cold['seconds']} s, no change {unchanged['seconds']} s, one edit {edited['seconds']} s",
+              file=sys.stderr)
+    return rows
 
 
 def main() -> int:
+    quick = "--quick" in sys.argv
     cores = os.cpu_count() or 1
-    results: dict = {
-        "machine": f"{platform.machine()}, {cores} cores, Python {platform.python_version()}, {platform.system()}",
-        "scenarios": {},
-    }
+    results: dict = {"machine": f"{platform.machine()}, {cores} cores, Python {platform.python_version()}, "
+                                f"{platform.system()}"}
     with tempfile.TemporaryDirectory(prefix="handouts-bench-") as folder:
         parent = Path(folder)
-        parallel = fresh_project(parent, "parallel")
-        scenarios = results["scenarios"]
-        scenarios[f"cold build, all languages and formats, --jobs {cores}"] = measure(parallel)
-        scenarios["no-change rebuild"] = measure(parallel)
-        edit_one_sentence(parallel)
-        scenarios["one sentence edited (es)"] = measure(parallel)
-        serial = fresh_project(parent, "serial")
-        scenarios["cold build, --jobs 1"] = measure(serial, "--jobs", "1")
-        for writer in ("html", "pdf", "epub", "audio"):
-            single = fresh_project(parent, f"only-{writer}")
-            scenarios[f"cold, only --format {writer}, --jobs 1"] = measure(single, "--format", writer, "--jobs", "1")
-        results["weasyprint"] = first_and_second_pdf(serial)
+        results["project"] = project_scenarios(parent, cores)
+        sizes = [1, 20] if quick else [1, 20, 200]
+        results["library_html"] = library_scenarios(parent, sizes, ["html"], None)
+        every = ["html", "pdf", "audio", "epub"]
+        small = ["en", "es", "ar"]
+        results["library_every_format"] = library_scenarios(parent, [20], every, small)
+        results["library_every_format_dask"] = library_scenarios(parent, [20], every, small, ("--scheduler", "local"))
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n", "utf-8")
-    print(f"Machine: {results['machine']}\n")
-    print("| scenario | seconds | peak memory (largest process) |")
-    print("|---|---:|---:|")
-    for name, numbers in results["scenarios"].items():
-        flag = "" if numbers["exit"] == 0 else f" (exit {numbers['exit']})"
-        print(f"| {name}{flag} | {numbers['seconds']} | {numbers['peak_mb']} MB |")
-    weasy = results["weasyprint"]
-    print(f"\nWeasyPrint, one process: first CJK PDF {weasy['first_cjk_pdf_seconds']} s, "
-          f"second {weasy['second_cjk_pdf_seconds']} s.")
+    print_tables(results)
     return 0
+
+
+def print_tables(results: dict) -> None:
+    print(f"Machine: {results['machine']}\n")
+    print("| this project | seconds | peak memory (largest process) |")
+    print("|---|---:|---:|")
+    for name, numbers in results["project"].items():
+        print(f"| {name} | {numbers['seconds']} | {numbers['peak_mb']} MB |")
+    print("\n| library | articles | tasks | cold (s) | cold per task (ms) | no change (s) | one edit (s, tasks rebuilt) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, key in (("html, every language", "library_html"), ("every format, en/es/ar", "library_every_format"),
+                       ("every format, en/es/ar, Dask LocalCluster", "library_every_format_dask")):
+        for row in results[key]:
+            print(f"| {label} | {row['articles']} | {row['tasks']} | {row['cold']['seconds']} | "
+                  f"{row['cold_per_task_ms']} | {row['no_change']['seconds']} | "
+                  f"{row['one_edit']['seconds']} ({row['one_edit_built']}) |")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ that every article of the library is publishable in every configured language.""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -18,8 +19,11 @@ def make_library(root: Path, articles: int, languages: list[str] | None = None, 
     config = (source / "handouts.toml").read_text("utf-8")
     if languages is not None:
         listed = ", ".join(f'"{tag}"' for tag in languages)
-        config = "\n".join(f"languages = [{listed}]" if line.startswith("languages = ") else line
-                           for line in config.splitlines()) + "\n"
+        config = re.sub(r"^languages = \[[^\]]*\]", f"languages = [{listed}]", config, count=1, flags=re.M)
+        # options of languages that are left out would name a language that is not enabled: harmless,
+        # but keep the file to what is built
+        config = re.sub(r"^\[language\.(?!(" + "|".join(map(re.escape, languages)) + r")\])[^\]]+\][^\[]*", "",
+                        config, flags=re.M)
     (root / "handouts.toml").write_text(config, "utf-8")
     shutil.copytree(source / "translations", root / "translations", dirs_exist_ok=True)
     (root / "sources").mkdir(exist_ok=True)

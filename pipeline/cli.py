@@ -162,7 +162,7 @@ def _build(args, config) -> int:
         print(line, file=sys.stderr)
     where = f" on {report.executor}" if report.executor else ""
     print(f"built {len(report.built)}, up to date {len(report.cached)}, failed {len(report.failed)}, "
-          f"waiting for translation {len(report.waiting)} ({report.seconds:.1f} s{where})")
+          f"waiting {len(report.waiting)} ({report.seconds:.1f} s{where})")
     strict = args.strict or config.strict
     if report.problems or report.failed or (strict and report.waiting):
         return EXIT_PROBLEMS
@@ -170,24 +170,28 @@ def _build(args, config) -> int:
 
 
 def waiting_lines(waiting, most: int = 6) -> list[str]:
-    """A short summary of what waits for translation: languages that wait for the same
-    articles share a line, so a hundred new articles in thirteen languages is one line."""
-    if not waiting:
-        return []
-    articles_of: dict[str, list[str]] = {}
-    for pair in waiting:
-        articles_of.setdefault(pair.language, []).append(pair.slug)
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for language, slugs in articles_of.items():
-        groups.setdefault(tuple(slugs), []).append(language)
-    lines = ["waiting for translation (not built; 'handouts status' shows what is missing):"]
-    for slugs, languages in list(groups.items())[:most]:
-        names = ", ".join(slugs[:3]) + (f" and {len(slugs) - 3} more" if len(slugs) > 3 else "")
-        count = f"{len(slugs)} article{'s' if len(slugs) != 1 else ''}"
-        lines.append(f"  {', '.join(languages)}: {count} ({names})")
-    if len(groups) > most:
-        rest = sum(len(languages) for languages in list(groups.values())[most:])
-        lines.append(f"  and {rest} more languages")
+    """A short summary of what is not built yet and why (translation or review not done):
+    languages that wait for the same articles share a line, so a hundred new articles in
+    thirteen languages is one line."""
+    lines: list[str] = []
+    for kind in ("translation", "review by a qualified medical translator"):
+        pairs = [p for p in waiting if ("review" in kind) == any("unreviewed" in r for r in p.skip_reasons)]
+        if not pairs:
+            continue
+        articles_of: dict[str, list[str]] = {}
+        for pair in pairs:
+            articles_of.setdefault(pair.language, []).append(pair.slug)
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for language, slugs in articles_of.items():
+            groups.setdefault(tuple(slugs), []).append(language)
+        lines.append(f"waiting for {kind} (not built; 'handouts status' shows what is missing):")
+        for slugs, languages in list(groups.items())[:most]:
+            names = ", ".join(slugs[:3]) + (f" and {len(slugs) - 3} more" if len(slugs) > 3 else "")
+            count = f"{len(slugs)} article{'s' if len(slugs) != 1 else ''}"
+            lines.append(f"  {', '.join(languages)}: {count} ({names})")
+        if len(groups) > most:
+            rest = sum(len(languages) for languages in list(groups.values())[most:])
+            lines.append(f"  and {rest} more languages")
     return lines
 
 

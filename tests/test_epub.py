@@ -24,7 +24,7 @@ LANGUAGES = ["en", "es", "ar", "zh-Hans", "vi"]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("epub") / "project")
-    assert main(["--root", str(root), "build", "--format", "epub", "-q"]) == 0
+    assert main(["--root", str(root), "build", "--format", "epub", "-q", *[f"--lang={tag}" for tag in LANGUAGES]]) == 0
     syntax = copy_project(tmp_path_factory.mktemp("epub") / "syntax", ROOTS / "full-syntax")
     assert main(["--root", str(syntax), "build", "--format", "epub", "--lang", "en", "-q"]) == 0
     project = load_project(load_config(root))

@@ -1,5 +1,6 @@
-"""The fourteen languages: complete catalogs, the right language on paper, translated template
-words, translation QA, and honest review status."""
+"""The twenty-four languages: complete catalogs, the right language and script on paper, dates
+and language names in the language, translated template words, translation QA, and honest
+review status."""
 
 from __future__ import annotations
 
@@ -26,7 +27,18 @@ from pipeline.inputs.translate import template_for
 
 from conftest import REPO, SLUG, copy_project
 
-LANGUAGES = ["en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr", "pl", "pt-BR", "fa"]
+LANGUAGES = ["en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr", "pl", "pt-BR", "fa",
+             "ja", "uk", "hi", "ur", "bn", "pa", "gu", "am", "so", "my"]
+# Unicode name prefix of each script's letters (unicodedata.name), for the script checks.
+SCRIPT_LETTERS = {"Latn": ("LATIN",), "Cyrl": ("CYRILLIC",), "Arab": ("ARABIC",), "Hans": ("CJK",),
+                  "Hant": ("CJK",), "Kore": ("HANGUL",), "Jpan": ("CJK", "HIRAGANA", "KATAKANA"),
+                  "Deva": ("DEVANAGARI",), "Beng": ("BENGALI",), "Guru": ("GURMUKHI",), "Gujr": ("GUJARATI",),
+                  "Ethi": ("ETHIOPIC",), "Mymr": ("MYANMAR",)}
+# Latin-script words a non-Latin handout may carry: the people's names, and abbreviations
+# the translators kept in Latin letters.
+NAMES = {"Violet", "Hanft", "RN", "Ann", "Pietrangelo", "DCIS", "MRI", "CT", "PET", "X", "WCAG", "in", "situ"}
+ENGLISH_MONTHS = ["January", "February", "March", "April", "June", "July", "August", "September", "October",
+                  "November", "December"]
 TRANSLATED = [tag for tag in LANGUAGES if tag != "en"]
 
 
@@ -38,7 +50,7 @@ def built(tmp_path_factory):
     return root, {plan.facts.tag: plan for plan in project.plans}
 
 
-def test_all_fourteen_languages_are_enabled_and_published(built):
+def test_all_twenty_four_languages_are_enabled_and_published(built):
     _, plans = built
     assert list(plans) == LANGUAGES
     assert all(plan.publishable for plan in plans.values())
@@ -49,7 +61,7 @@ def test_catalogs_are_complete(built, tag):
     _, plans = built
     plan = plans[tag]
     assert plan.coverage.complete and plan.coverage.total == 43
-    assert plan.ui_coverage.complete and plan.ui_coverage.total >= 20
+    assert plan.ui_coverage.complete and plan.ui_coverage.total >= 37
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +79,64 @@ def test_the_pdf_text_is_detected_as_its_language(built, detector, tag):
     if language == "ht":
         # lingua has no Haitian Creole; langid.py does.
         assert langid.classify(text)[0] == "ht"
+    elif language in ("am", "my"):
+        # No detector we can install knows Amharic or Burmese: test_the_pdf_is_in_its_script covers them.
+        assert job.facts.script in ("Ethi", "Mymr")
     else:
         detected = detector.detect_language_of(text)
         assert detected is not None
-        expected = {"zh": "ZH", "tl": "TL"}.get(language, language.upper())
+        expected = language.upper()
         assert detected.iso_code_639_1 == getattr(IsoCode639_1, expected)
         assert detector.compute_language_confidence(text, detected) > 0.9
     if tag == "zh-Hans":
         assert hanzidentifier.identify(text) == hanzidentifier.SIMPLIFIED
     if tag == "zh-Hant":
         assert hanzidentifier.identify(text) == hanzidentifier.TRADITIONAL
+
+
+def _pdf_text(root: Path, job) -> str:
+    text = inspect_pdf(root / "outputs" / job.facts.tag / f"{job.stem}.pdf", rtl=job.facts.is_rtl).body_text
+    return text.replace(job.notice.english, "") if job.notice else text
+
+
+@pytest.mark.parametrize("tag", [tag for tag in TRANSLATED if tag not in ("es", "vi", "tl", "ht", "fr", "pl",
+                                                                          "pt-BR", "so")])
+def test_the_pdf_is_in_its_script_with_no_letter_of_another(built, tag):
+    """Every letter of the handout is of the language's script, except the names and
+    abbreviations kept in Latin letters: no word of another language slipped in."""
+    import unicodedata
+
+    root, plans = built
+    job = plans[tag].job
+    text = _pdf_text(root, job)
+    latin_words = set(re.findall(r"[A-Za-z]+", text))
+    assert latin_words <= NAMES, f"Latin words other than names: {sorted(latin_words - NAMES)}"
+    letters = [c for c in text if unicodedata.category(c).startswith("L") and not c.isascii()]
+    prefixes = SCRIPT_LETTERS[job.facts.script]
+    foreign = {c for c in letters if not unicodedata.name(c, "").startswith(prefixes)}
+    assert len(letters) > 2000 and not foreign, f"letters of another script: {sorted(foreign)[:20]}"
+
+
+@pytest.mark.parametrize("tag", TRANSLATED)
+def test_dates_and_language_names_are_the_languages_own(built, tag):
+    """The updated date and 'Translated from English' in the handout's language: no English
+    month names anywhere but English, no French in Haitian Creole."""
+    import datetime
+
+    root, plans = built
+    job = plans[tag].job
+    text = " ".join(_pdf_text(root, job).split()) if not job.facts.is_rtl else _pdf_text(root, job)
+    from pipeline.checks.text import compact, letters_only
+
+    same = letters_only if job.facts.is_rtl else compact
+    updated = job.facts.format_date(datetime.date(2020, 5, 29))
+    english_name = job.facts.language_name("en")
+    assert same(updated) in same(text) and same(english_name) in same(text)
+    assert not [month for month in ENGLISH_MONTHS + ["May 29"] if month in text]
+    assert "English" not in text
+    if tag == "ht":
+        assert updated == "29 me 2020" and english_name == "angle"
+        assert not re.search(r"\b(mai|anglais|et)\b", text)
 
 
 @pytest.mark.parametrize("tag", TRANSLATED)
@@ -213,4 +273,6 @@ def test_status_shows_review_state_and_publish_unreviewed_false_refuses(reviewed
     assert re.search(r"vi .*NOT published: the translation is unreviewed and publish_unreviewed = false", status.out)
     assert re.search(r"es .*will be published", status.out)
     build = run_cli(root, "build", "--lang", "es", "--lang", "vi", "--format", "html", "-q")
-    assert build.code == 1 and "vi not built: the translation is unreviewed" in build.err
+    assert build.code == 0 and "waiting for review by a qualified medical translator" in build.err
+    assert "  vi: 1 article" in build.err
+    assert run_cli(root, "build", "--lang", "es", "--lang", "vi", "--format", "html", "-q", "--strict").code == 1

@@ -71,7 +71,7 @@ def test_a_new_untranslated_article_waits_for_translation_and_the_build_succeeds
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("waiting for translation")
     assert lines[1:] == ["  es, ar: 1 article (questions-to-ask)"]
-    assert "built 1," in result.stdout and "waiting for translation 2" in result.stdout
+    assert "built 1," in result.stdout and "waiting 2" in result.stdout
     assert (root / "outputs" / "en" / "questions-to-ask.en.html").exists()
     strict = handouts(root, "build", "--format", "html", "-q", "--strict")
     assert strict.returncode == 1
@@ -83,7 +83,7 @@ def test_a_new_untranslated_article_waits_for_translation_and_the_build_succeeds
 def test_a_broken_catalog_is_still_a_failure(library, tmp_path):
     root = copy_of(library, tmp_path / "broken")
     catalog = root / "translations" / "es" / "LC_MESSAGES" / f"{SLUG}-001.po"
-    catalog.write_text(catalog.read_text("utf-8").replace('msgstr "', 'msgstr  broken "', 1), "utf-8")
+    catalog.write_text(catalog.read_text("utf-8") + '\nmsgid "unfinished\n', "utf-8")
     result = handouts(root, "build", "--format", "html", "-q")
     assert result.returncode == 1
     assert f"translations/es/LC_MESSAGES/{SLUG}-001.po:" in result.stderr
@@ -121,8 +121,9 @@ def test_a_rebuild_with_nothing_changed_parses_nothing(library, monkeypatch):
     assert report.built == [] and len(report.cached) == 9 and report.plan.replanned == 0
 
 
-def test_one_edited_sentence_in_one_catalog_rebuilds_exactly_that_pair(library, tmp_path):
-    root = copy_of(library, tmp_path / "edit")
+def test_one_edited_sentence_in_one_catalog_rebuilds_exactly_that_pair(tmp_path):
+    root = make_library(tmp_path / "edit", 3, LANGUAGES)
+    assert len(build(root, ["html"]).built) == 9
     catalog = root / "translations" / "es" / "LC_MESSAGES" / f"{SLUG}-002.po"
     text = catalog.read_text("utf-8")
     assert "Las células anormales no son cancerosas" in text
@@ -164,7 +165,7 @@ def test_a_language_page_lists_every_article_in_that_language_titled_in_it(libra
     assert page.get("lang") == "ar" and page.get("dir") == "rtl"
     title = page.findtext(".//title")
     assert title.startswith("نشرات للمرضى") and "العربية" in title  # "Patient handouts" in Arabic
-    assert len(page.findall(".//main/section")) == 3
+    assert len(page.findall(".//main/article")) == 3
     links = [a.get("href") for a in page.iter("a") if a.get("href", "").endswith(".html") and "ar/" in a.get("href")]
     assert len(links) == 3
     index = html.parse(str(library / "outputs" / "index.html")).getroot()
@@ -172,26 +173,34 @@ def test_a_language_page_lists_every_article_in_that_language_titled_in_it(libra
     assert names == [("en", "ltr", "English"), ("es", "ltr", "Español"), ("ar", "rtl", "العربية")]
 
 
-def test_opds_feeds_list_every_language_and_every_article(library):
-    outputs = library / "outputs"
+@pytest.fixture(scope="module")
+def narrated(tmp_path_factory) -> Path:
+    """Two articles in English and Spanish, every format, built by local processes."""
+    root = make_library(tmp_path_factory.mktemp("narrated") / "project", 2, ["en", "es"])
+    report = build(root, jobs=2)
+    assert not report.failed and len(report.built) == 16
+    return root
+
+
+def test_opds_feeds_list_every_language_and_every_article(narrated):
+    outputs = narrated / "outputs"
     navigation = etree.parse(str(outputs / "catalog.xml")).getroot()
     sections = navigation.findall(f"{ATOM}entry")
-    assert [s.find("{http://purl.org/dc/terms/}language").text for s in sections] == LANGUAGES
+    assert [s.find("{http://purl.org/dc/terms/}language").text for s in sections] == ["en", "es"]
+    assert "kind=navigation" in navigation.find(f"{ATOM}link[@rel='self']").get("type")
     for section in sections:
-        feed = etree.parse(str(outputs / section.find(f"{ATOM}link").get("href"))).getroot()
-        assert len(feed.findall(f"{ATOM}entry")) == 0  # html only: nothing for reading apps yet
+        link = section.find(f"{ATOM}link[@rel='subsection']")
+        feed = etree.parse(str(outputs / link.get("href"))).getroot()
+        entries = feed.findall(f"{ATOM}entry")
+        assert len(entries) == 2 and section.find(f"{ATOM}content").text == "2 publications"
+        ids = {entry.find(f"{ATOM}id").text for entry in entries}
+        assert len(ids) == 2
+        for entry in entries:
+            for acquisition in entry.findall(f"{ATOM}link[@rel='http://opds-spec.org/acquisition']"):
+                assert (outputs / link.get("href")).parent.joinpath(acquisition.get("href")).is_file()
 
 
 # --- Dask ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def narrated(tmp_path_factory) -> Path:
-    """One article in English and Spanish, every format, built by local processes."""
-    root = make_library(tmp_path_factory.mktemp("narrated") / "project", 1, ["en", "es"])
-    report = build(root, jobs=2)
-    assert not report.failed and len(report.built) == 8
-    return root
 
 
 def outputs_of(root: Path) -> dict[str, bytes]:
@@ -200,9 +209,9 @@ def outputs_of(root: Path) -> dict[str, bytes]:
 
 
 def test_a_dask_local_cluster_builds_the_same_bytes(narrated, tmp_path):
-    root = make_library(tmp_path / "dask", 1, ["en", "es"])
+    root = make_library(tmp_path / "dask", 2, ["en", "es"])
     report = build(root, jobs=2, scheduler="local")
-    assert not report.failed and len(report.built) == 8 and "Dask LocalCluster" in report.executor
+    assert not report.failed and len(report.built) == 16 and "Dask LocalCluster" in report.executor
     assert outputs_of(root) == outputs_of(narrated)
 
 
@@ -237,19 +246,20 @@ def _dask_workers(pid: int) -> list[int]:
 
 
 def test_a_killed_dask_worker_is_replaced_and_the_build_completes(narrated, tmp_path):
-    root = make_library(tmp_path / "worker", 1, ["en", "es"])
+    root = make_library(tmp_path / "worker", 2, ["en", "es"])
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(root), "build", "--scheduler", "local",
                                 "--jobs", "2", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while len(_dask_workers(process.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(4)  # the workers are synthesizing narration now
+    synthesized = root / ".cache" / "handouts" / "tts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(synthesized.rglob("*.wav")):
+        time.sleep(0.1)  # until a worker is synthesizing narration
+    time.sleep(0.5)
     workers = _dask_workers(process.pid)
     assert workers, "no Dask worker process found"
     os.kill(workers[-1], signal.SIGKILL)
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, err
-    assert "built 8," in out
+    assert "built 16," in out
     assert outputs_of(root) == outputs_of(narrated)
     assert verify_manifest(load_config(root)) == []
 
@@ -257,7 +267,7 @@ def test_a_killed_dask_worker_is_replaced_and_the_build_completes(narrated, tmp_
 def test_a_killed_coordinator_leaves_complete_files_and_the_next_build_resumes(narrated, tmp_path):
     from test_build import _complete
 
-    root = make_library(tmp_path / "coordinator", 1, ["en", "es"])
+    root = make_library(tmp_path / "coordinator", 2, ["en", "es"])
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(root), "build", "--scheduler", "local",
                                 "--jobs", "2", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)

@@ -18,7 +18,7 @@ import logging
 from typing import Any, Iterator
 
 from pipeline.build.tasks import Payload, run_task
-from pipeline.core.errors import ConfigError, HandoutsError, RenderError
+from pipeline.core.errors import ConfigError, DependencyError, HandoutsError, RenderError
 
 
 class Executor:
@@ -90,8 +90,12 @@ class DaskExecutor(Executor):
             raise ConfigError("Dask is not installed", hint="run 'make setup'") from None
         self.cluster = None
         if address == "local":
-            self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+            try:
+                self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.ERROR)
+            except (OSError, RuntimeError, TimeoutError) as error:
+                raise DependencyError(f"could not start a Dask LocalCluster: {error}",
+                                      hint="build without --scheduler, or check memory and open files") from None
             self.client = Client(self.cluster)
             self.name = f"a Dask LocalCluster of {jobs} workers"
         else:

@@ -62,6 +62,11 @@ class Shelf:
     def has(self, file_format: str) -> bool:
         return any(item.format == file_format for item in self.files)
 
+    @property
+    def reading_app_files(self) -> list[Listed]:
+        """What the OPDS feeds offer reading apps: the e-book and the narration."""
+        return [item for item in self.files if item.format in ("epub", "mp3")]
+
 
 def listed_files(config: Config, state: BuildState, plan: BuildPlan) -> list[Listed]:
     """Every output the state records and that is on disk, with its checksum verified."""

@@ -27,7 +27,7 @@ def write_feeds(config: Config, shelves: list[Shelf], draft_words: dict[str, str
     for tag, language_shelves in by_language.items():
         entries = []
         for shelf in language_shelves:
-            links = [item for item in shelf.files if item.format in ("epub", "mp3")]
+            links = shelf.reading_app_files
             if links:
                 entries.append({"shelf": shelf, "links": links, "authors": shelf.meta.get("authors", []),
                                 "id": book_identifier(shelf.pair.slug, tag),

@@ -10,6 +10,13 @@ import subprocess
 from pipeline.core.errors import DependencyError, SpeechError
 from pipeline.tts import Engine
 from pipeline.tts import Speech
+from pipeline.tts.kana import to_kana
+
+# Voices of espeak-ng that read no kanji (see kana.py).
+KANA_ONLY_VOICES = {"ja"}
+# espeak-ng 1.51's Burmese voice overflows a buffer ("*** buffer overflow detected ***") on
+# a long clause; Burmese puts a space between phrases, so each phrase is given as a clause.
+PHRASE_PER_CLAUSE_VOICES = {"my"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,6 +41,10 @@ class EspeakEngine(Engine):
         missing = self.unavailable_reason()
         if missing:
             raise DependencyError(missing)
+        if voice.split("-")[0] in KANA_ONLY_VOICES:
+            text = to_kana(text)
+        if voice.split("-")[0] in PHRASE_PER_CLAUSE_VOICES:
+            text = "\n".join(text.split())
         rate = self.config.words_per_minute_for(language)
         command = ["espeak-ng", "-v", voice, "-s", str(rate), "-b", "1", "--stdout"]
         result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=120, check=False)
