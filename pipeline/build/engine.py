@@ -155,7 +155,8 @@ def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str
         report.notices += [note for note in pair.notes if any(f": no {name}:" in note for name in names)]
         if pair.waiting:
             report.waiting.append(pair)
-    report.problems += source_problems(plan.config, find_sources(plan.config.sources_dir), slugs)
+    report.problems += [problem for problem in source_problems(plan.config, find_sources(plan.config.sources_dir), slugs)
+                        if problem.one_line() not in seen]
 
 
 def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task], jobs: int,

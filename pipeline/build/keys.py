@@ -71,7 +71,7 @@ def task_key(job: Job, writer: Writer, uses_keys: list[str]) -> str:
         repr(job.notice),
         job.modified,
         job.catalog_version,
-        sorted((name, hashlib.sha256(data).hexdigest()) for name, data in job.resources.items()),
+        sorted((name, r.media_type, hashlib.sha256(r.data).hexdigest()) for name, r in job.resources.items()),
         sorted(writer.key_parts(job).items()),
         uses_keys,
     )
