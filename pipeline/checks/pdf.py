@@ -253,6 +253,8 @@ def font_family_key(name: str) -> str:
 
 # --- the tag tree, page by page (PDF/UA-1, Matterhorn 16, 18, 28 and 09) ---------------
 
+# Structure types an element split by a page break used to become two of.
+_SPLITTABLE = ("P", "L", "LI", "Part", "Sect", "BlockQuote")
 # HTML elements that each map to exactly one structure element, and that type.
 _ONE_TO_ONE = {"p": "P", "ul": "L", "ol": "L", "li": "LI", "blockquote": "BlockQuote", "main": "Part",
                "section": "Sect", **{f"h{n}": f"H{n}" for n in range(1, 7)}}
@@ -284,7 +286,7 @@ def tag_tree_problems(pdf, expected: dict[str, int] | None = None) -> list[str]:
     counts: dict[str, int] = {}
     reachable: set[tuple[int, int]] = set()
     linked: dict[tuple[int, int], str] = {}
-    splits: list[str] = []
+    blocks: list = []
 
     def page_number(element) -> int | None:
         return page_of.get(element.Pg.objgen) if element.get("/Pg") is not None else None
@@ -313,17 +315,11 @@ def tag_tree_problems(pdf, expected: dict[str, int] | None = None) -> list[str]:
             if "/LBody" not in kinds or any(kind not in ("/Lbl", "/LBody") for kind in kinds):
                 problems.append(f"page {page_number(element)}: LI has {', '.join(kinds) or 'no kids'}, "
                                 "not Lbl + LBody")
-        previous = None
+        if tag in _SPLITTABLE:
+            blocks.append((tag, element))
         for kid in kids:
             if is_element(kid):
                 walk(kid)
-                if previous is not None and previous.S == kid.S and str(kid.S) in ("/P", "/L", "/LI", "/Part",
-                                                                                    "/Sect", "/BlockQuote"):
-                    ends, starts = first_and_last_page(previous)[1], first_and_last_page(kid)[0]
-                    if ends and starts and starts == ends + 1:
-                        splits.append(f"page {starts}: {tag} has two {str(kid.S)[1:]} elements "
-                                      f"across the break from page {ends}")
-                previous = kid
             elif isinstance(kid, int):
                 tree_order[page_number(element)].append(kid)
             elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
@@ -337,9 +333,12 @@ def tag_tree_problems(pdf, expected: dict[str, int] | None = None) -> list[str]:
     if expected:
         for tag, count in sorted(expected.items()):
             if counts.get(tag, 0) > count:
-                where = [s for s in splits if f" {tag} elements" in s]
-                problems.append(where[0] if where else
-                                f"{counts[tag]} {tag} elements for {count} in the HTML (an element split in two)")
+                spans = [first_and_last_page(element) for kind, element in blocks if kind == tag]
+                breaks = [after[0] for before, after in zip(spans, spans[1:])
+                          if before[1] and after[0] and after[0] == before[1] + 1]
+                where = f"page {breaks[0]}: " if breaks else ""
+                problems.append(f"{where}{counts[tag]} {tag} elements for {count} in the HTML: "
+                                "an element split by a page break is tagged as two")
 
     parent_tree = _number_tree(pdf.Root.StructTreeRoot.get("/ParentTree"))
     for number, page in enumerate(pdf.pages, start=1):
