@@ -17,8 +17,9 @@ from pipeline.core.errors import UnsafeResourceError
 PIPELINE_ASSETS = Path(__file__).resolve().parents[1]
 
 
-def allowed_file(url: str, allowed_dirs: tuple[Path, ...]) -> Path:
-    """The local path behind `url` if it lies inside one of `allowed_dirs`; else raise."""
+def allowed_file(url: str, allowed_dirs: tuple[Path, ...], allowed_files: tuple[Path, ...] = ()) -> Path:
+    """The local path behind `url` if it lies inside one of `allowed_dirs` or is one of
+    `allowed_files` (the clinic's logo); else raise."""
     parsed = urlparse(url)
     if parsed.scheme not in ("file", ""):
         raise UnsafeResourceError(f"refused to fetch {url!r}: only the article's own files may be used",
@@ -26,6 +27,8 @@ def allowed_file(url: str, allowed_dirs: tuple[Path, ...]) -> Path:
     if parsed.netloc not in ("", "localhost"):
         raise UnsafeResourceError(f"refused to fetch {url!r}: not a local file")
     path = Path(unquote(parsed.path)).resolve()
+    if path in {file.resolve() for file in allowed_files} and path.is_file():
+        return path
     for folder in allowed_dirs:
         if path.is_relative_to(folder.resolve()):
             if not path.is_file():
@@ -35,7 +38,7 @@ def allowed_file(url: str, allowed_dirs: tuple[Path, ...]) -> Path:
                               hint="put the file next to the article and refer to it by name")
 
 
-def weasyprint_fetcher(allowed_dirs: tuple[Path, ...]):
+def weasyprint_fetcher(allowed_dirs: tuple[Path, ...], allowed_files: tuple[Path, ...] = ()):
     """A WeasyPrint URL fetcher that enforces `allowed_file` and stops the render on refusal."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -44,7 +47,7 @@ def weasyprint_fetcher(allowed_dirs: tuple[Path, ...]):
             super().__init__(fail_on_errors=True, allowed_protocols=("file",))
 
         def fetch(self, url, headers=None):  # noqa: D401 - WeasyPrint's API
-            path = allowed_file(url, allowed_dirs)
+            path = allowed_file(url, allowed_dirs, allowed_files)
             media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type})
 

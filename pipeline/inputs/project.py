@@ -25,9 +25,10 @@ from pipeline.inputs.catalogs import (
     read_catalog,
     template_path,
 )
-from pipeline.core.config import Config
+from pipeline.core.config import CONFIG_NAME, Config, key_line
 from pipeline.core.document import Article
-from pipeline.core.errors import CatalogError, HandoutsError, SourceError
+from pipeline.core.errors import CatalogError, ConfigError, HandoutsError, SourceError
+from pipeline.inputs import images
 from pipeline.core.locales import LocaleFacts, is_valid_tag, to_bcp47
 from pipeline.inputs.sources import find_sources, read_article, shown_path
 from pipeline.inputs.translate import Coverage, coverage, template_for, translate
@@ -65,6 +66,7 @@ class Project:
 
 
 def load_project(config: Config, *, slugs: list[str] | None = None, languages: list[str] | None = None) -> Project:
+    check_clinic_logo(config)
     project = Project(config)
     sources = find_sources(config.sources_dir)
     if not sources:
@@ -95,6 +97,26 @@ def load_project(config: Config, *, slugs: list[str] | None = None, languages: l
                 continue
             project.plans.append(_plan(project, article, tag, template, ui_template))
     return project
+
+
+def check_clinic_logo(config: Config) -> None:
+    """The clinic's logo passes the checks of an article's images (PNG or JPEG, real, of
+    sane size), or the whole project stops with one line naming handouts.toml and the key."""
+    clinic = config.clinic
+    if clinic is None or clinic.logo is None:
+        return
+    problem = None
+    if not clinic.logo.is_file():
+        problem = images.ImageProblem(f"the logo {clinic.logo.name!r} does not exist",
+                                      "put the logo file in the project and give its path from handouts.toml")
+    else:
+        try:
+            images.check_image(clinic.logo.name, clinic.logo.parent)
+        except images.ImageProblem as error:
+            problem = error
+    if problem is not None:
+        raise ConfigError(f"clinic.logo: {problem}", file=CONFIG_NAME, line=key_line(config, "logo"),
+                          hint=problem.hint)
 
 
 def _languages_of(article: Article, config: Config) -> list[str]:

@@ -8,6 +8,7 @@ writes into outputs/ itself (the build does that atomically).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pipeline.core.errors import ConfigError
@@ -55,3 +56,15 @@ def get_writer(name: str) -> Writer:
     if name not in REGISTRY:
         raise ConfigError(f"unknown output format '{name}'", hint=f"valid formats: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name]()
+
+
+def upstream_bytes(job: Job, writer_name: str, suffix: str) -> bytes | None:
+    """What a writer this one USES produced for the same job (an output or an artifact), or
+    None when it did not run in this build. The only way writers read upstream results:
+    the build passes a file path today and may pass the bytes themselves; both work."""
+    value = (job.upstream.get(writer_name) or {}).get(suffix)
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    return Path(value).read_bytes()

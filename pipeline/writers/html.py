@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from pipeline.inputs import images
 from pipeline.core.document import Emphasis, Inline, LineBreak, Link, Strong, Text
 from pipeline.core.job import Job
+from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register
 
 TEMPLATE_PACKAGE = "pipeline.templates"
@@ -81,6 +82,8 @@ def render_template(name: str, job: Job, **extra: object) -> str:
         "notice": job.notice,
         "image_src": lambda src: src,
         "review_date": review_date(job),
+        "clinic": None,
+        "qr": None,
         **extra,
     }
     return template.render(context)
@@ -133,11 +136,18 @@ class HtmlWriter(Writer):
     NAME = "html"
     SUFFIXES = (".html",)
     VERSION = "1"
-    DEPENDS = ("writers/html.py",)
+    DEPENDS = ("writers/html.py", "writers/clinic.py")
     TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("screen.css",)
 
+    def key_parts(self, job: Job) -> dict[str, str]:
+        return clinic.key_parts(job)
+
     def write(self, job: Job) -> dict[str, bytes]:
+        def inline(folder, src: str) -> str:
+            return images.data_uri(images.check_image(src, folder))
+
         html = render_template("handout.html.j2", job, media="screen", inline_css=stylesheet("screen.css"),
-                               image_src=lambda src: images.data_uri(images.check_image(src, job.source_folder)))
+                               image_src=lambda src: inline(job.source_folder, src),
+                               clinic=clinic.clinic_block(job, lambda logo: inline(logo.parent, logo.name)))
         return {".html": html.encode("utf-8")}

@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
 from pipeline.writers import sound
+from pipeline.writers.base import upstream_bytes
 from pipeline.core.errors import RenderError
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
@@ -25,12 +24,14 @@ class Narration:
     engine: str
 
     @classmethod
-    def from_upstream(cls, upstream: dict | None) -> "Narration | None":
+    def from_job(cls, job) -> "Narration | None":
         """The audio writer's results for this language, when it ran (else no overlays)."""
-        if not upstream or ".timeline.json" not in upstream:
+        timeline_bytes = upstream_bytes(job, "audio", ".timeline.json")
+        mp3 = upstream_bytes(job, "audio", ".mp3")
+        if timeline_bytes is None or mp3 is None:
             return None
-        timeline = json.loads(Path(upstream[".timeline.json"]).read_text("utf-8"))
-        return cls(Path(upstream[".mp3"]).read_bytes(), timeline["cues"], timeline["engine"])
+        timeline = json.loads(timeline_bytes.decode("utf-8"))
+        return cls(mp3, timeline["cues"], timeline["engine"])
 
 
 def add_media_overlays(book, items: dict, pages: list, narration: Narration) -> None:

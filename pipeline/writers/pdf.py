@@ -22,6 +22,7 @@ from pipeline.inputs.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
 from pipeline.inputs.fonts import check_coverage, font_identities
 from pipeline.core.locales import PAPER_SIZES
 from pipeline.core.job import Job
+from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register
 from pipeline.writers.html import render_template, stylesheet
 from pipeline.writers.pdf_tags import LINK_TEXT_KEY, NODE_KEY, repair
@@ -87,25 +88,28 @@ class PdfWriter(Writer):
     SUFFIXES = (".pdf",)
     ARTIFACTS = (PAGES_SUFFIX,)
     VERSION = "2"
-    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/pdf_tags.py")
+    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/pdf_tags.py", "writers/clinic.py")
     TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("print.css",)
 
     def key_parts(self, job: Job) -> dict[str, str]:
-        return {"fonts": font_identities(job.facts), "weasyprint": package_version("weasyprint")}
+        return {"fonts": font_identities(job.facts), "weasyprint": package_version("weasyprint"),
+                **clinic.key_parts(job)}
 
     def write(self, job: Job) -> dict[str, bytes]:
         from weasyprint import CSS, HTML
         from weasyprint.urls import FatalURLFetchingError
 
         source_url = job.source_folder.resolve().as_uri() + "/"
-        html = render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src)
+        html = render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src,
+                               clinic=clinic.clinic_block(job, lambda logo: logo.as_uri()), qr=clinic.qr_block(job))
         visible = lxml_html.document_fromstring(html.encode("utf-8")).find("body").text_content()
         footer = job.ui.gettext("Page %(page)s of %(pages)s", page=job.facts.format_number(1234567890),
                                 pages=job.facts.format_number(1234567890))
         check_coverage(visible + footer, job.facts, f"{job.stem}.pdf")
 
-        fetcher = weasyprint_fetcher((job.source_folder, PIPELINE_ASSETS))
+        logo = job.config.clinic.logo if job.config.clinic else None
+        fetcher = weasyprint_fetcher((job.source_folder, PIPELINE_ASSETS), (logo,) if logo else ())
         document = HTML(string=html, base_url=source_url, url_fetcher=fetcher)
         stylesheets = [CSS(string=stylesheet("print.css"), font_config=_font_config()),
                        CSS(string=language_css(job), font_config=_font_config())]
