@@ -46,10 +46,11 @@ def clinic_block(job: Job, logo_src) -> ClinicBlock | None:
     clinic = job.config.clinic
     if clinic is None:
         return None
-    phone: Markup | str = clinic.phone
+    # Kept on one line, and a tel: link where the number is valid.
+    phone = Markup('<span class="phone" dir="ltr">%s</span>') % clinic.phone
     href = tel_uri(clinic.phone)
     if href:
-        phone = Markup('<a href="%s">%s</a>') % (href, clinic.phone)
+        phone = Markup('<a href="%s">%s</a>') % (href, phone)
     # logo_alt is the clinic's own words, in the template words' language; a translated
     # handout says "Logo of …" in its language instead (it never falls back to English).
     same_language = job.facts.tag.split("-")[0] == UI_SOURCE_LANGUAGE

@@ -24,7 +24,6 @@ from pipeline.core.document import Figure, Heading, walk_blocks
 from pipeline.inputs.fetcher import allowed_file
 from pipeline.inputs.fonts import check_coverage, font_identities
 from pipeline.core.job import Job
-from pipeline.core.errors import RenderError
 from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register, upstream_bytes
 from pipeline.writers.html import environment, render_template, stylesheet
@@ -240,25 +239,26 @@ def printed_pages(job: Job) -> list[dict]:
 
 
 def place_page_breaks(documents: list[Page], print_pages: list[dict], job: Job) -> list[dict]:
-    """Put a page-break marker where each printed page starts (before the element that
-    starts it; inside a list item, whose parent list admits no other element), and return
-    the page list: label and address of each marker."""
+    """Put a page-break marker where each printed page starts (before the first element
+    starting on that page that the e-book has; inside a list item, whose parent list
+    admits no other element), and return the page list: label and address of each marker.
+    A page that starts with print-only content (the QR code) is marked at the book's end."""
     page_list: list[dict] = []
     for entry in print_pages:
         label = job.facts.format_number(entry["page"])
         marker = (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{entry["page"]}" '
                   f'aria-label="{label}"></span>')
-        pattern = re.compile(r'<(\w+)\b[^>]*\sid="%s"[^>]*>' % re.escape(entry["first"] or ""))
-        for document in documents:
-            found = pattern.search(document.html) if entry["first"] else None
+        candidates = entry.get("ids") or [entry["first"]]
+        for anchor, document in ((a, d) for a in candidates if a for d in documents):
+            found = re.search(r'<(\w+)\b[^>]*\sid="%s"[^>]*>' % re.escape(anchor), document.html)
             if found:
                 at = found.end() if found.group(1) == "li" else found.start()
-                document.html = document.html[:at] + marker + document.html[at:]
-                page_list.append({"href": f"{document.file_name}#page-{entry['page']}", "label": label})
                 break
         else:
-            raise RenderError(f"page {entry['page']} of the printed handout starts at {entry['first']!r}, "
-                              f"which the e-book does not have", hint="this is a bug in the pipeline")
+            document = documents[-1]
+            at = document.html.rindex("</section>")
+        document.html = document.html[:at] + marker + document.html[at:]
+        page_list.append({"href": f"{document.file_name}#page-{entry['page']}", "label": label})
     return page_list
 
 

@@ -131,21 +131,22 @@ class PdfWriter(Writer):
 
 
 def page_starts(rendered, html: str) -> bytes:
-    """For each page, the id of the first element (in document order) that starts on it:
-    where the EPUB places that page's break marker. A page on which no element with an
-    id starts gets the next one that does."""
+    """For each page, the ids of the elements that start on it, in document order (`first`
+    is the first of them): where the EPUB places that page's break marker. A page on which
+    no element with an id starts has `first` of the next page that has one."""
     order = [element.get("id") for element in lxml_html.document_fromstring(html.encode("utf-8")).iter()
              if isinstance(element.tag, str) and element.get("id")]
     position = {anchor: index for index, anchor in enumerate(order)}
     seen: set[str] = set()
-    firsts: list[str | None] = []
+    starting: list[list[str]] = []
     for page in rendered.pages:
-        starting = sorted((a for a in page.anchors if a in position and a not in seen), key=position.get)
+        starting.append(sorted((a for a in page.anchors if a in position and a not in seen), key=position.get))
         seen.update(page.anchors)
-        firsts.append(starting[0] if starting else None)
+    firsts: list[str | None] = [ids[0] if ids else None for ids in starting]
     for number in range(len(firsts) - 2, -1, -1):
         firsts[number] = firsts[number] or firsts[number + 1]
-    pages = [{"page": number, "first": first} for number, first in enumerate(firsts, start=1)]
+    pages = [{"page": number, "first": first, "ids": ids}
+             for number, (first, ids) in enumerate(zip(firsts, starting), start=1)]
     return json.dumps({"pages": pages}, indent=1).encode("utf-8")
 
 
