@@ -74,6 +74,12 @@ def language_css(job: Job) -> str:
     )
 
 
+def handout_html(job: Job) -> str:
+    """The HTML the PDF is rendered from (also what `handouts check` compares the tags with)."""
+    return render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src,
+                           clinic=clinic.clinic_block(job, lambda logo: logo.as_uri()), qr=clinic.qr_block(job))
+
+
 @functools.lru_cache(maxsize=1)
 def _font_config():
     """One FontConfiguration per process: fontconfig's scan (seconds for CJK) happens once."""
@@ -101,8 +107,7 @@ class PdfWriter(Writer):
         from weasyprint.urls import FatalURLFetchingError
 
         source_url = job.source_folder.resolve().as_uri() + "/"
-        html = render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src,
-                               clinic=clinic.clinic_block(job, lambda logo: logo.as_uri()), qr=clinic.qr_block(job))
+        html = handout_html(job)
         visible = lxml_html.document_fromstring(html.encode("utf-8")).find("body").text_content()
         footer = job.ui.gettext("Page %(page)s of %(pages)s", page=job.facts.format_number(1234567890),
                                 pages=job.facts.format_number(1234567890))

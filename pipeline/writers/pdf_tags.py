@@ -250,20 +250,28 @@ class _TreeRepair:
 
     # --- links ------------------------------------------------------------------
 
-    def _fix_links(self, element) -> None:
-        for kid in kids_of(element):
-            if not is_element(kid):
-                continue
-            if kid.S == "/Link":
-                text = str(kid.get(LINK_TEXT_KEY, "")).strip()
-                for part in kids_of(kid):
-                    if isinstance(part, Dictionary) and part.get("/Type") == "/OBJR":
-                        annotation = part.Obj
-                        target = str(annotation.get("/A", {}).get("/URI", "")) or str(annotation.get("/Contents", ""))
-                        description = f"{text} ({target})" if text and target and text != target else (text or target)
-                        annotation.Contents = pikepdf.String(description)
-                        annotation.F = int(annotation.get("/F", 0)) | PRINT_FLAG
-            self._fix_links(kid)
+    def _fix_links(self, element, link=None) -> None:
+        """Each link annotation in its Link element (WeasyPrint also gives one to a span
+        inside a link, under that span), with /Contents and the Print flag."""
+        kids = kids_of(element)
+        if link is not None and element.S != "/Link":
+            stray = [k for k in kids if _is_link_reference(k)]
+            if stray:
+                element.K = Array([k for k in kids if not _is_link_reference(k)])
+                link.K = Array(kids_of(link) + stray)
+        for kid in kids:
+            if is_element(kid):
+                self._fix_links(kid, kid if kid.S == "/Link" else link)
+        if element.get("/S") != "/Link":
+            return
+        text = str(element.get(LINK_TEXT_KEY, "")).strip()
+        for part in kids_of(element):
+            if _is_link_reference(part):
+                annotation = part.Obj
+                target = str(annotation.get("/A", {}).get("/URI", "")) or str(annotation.get("/Contents", ""))
+                description = f"{text} ({target})" if text and target and text != target else (text or target)
+                annotation.Contents = pikepdf.String(description)
+                annotation.F = int(annotation.get("/F", 0)) | PRINT_FLAG
 
     def _strip_hints(self, element) -> None:
         for key in (NODE_KEY, LINK_TEXT_KEY):
@@ -340,6 +348,11 @@ class _TreeRepair:
             key += 1
         self.root.ParentTree = self.pdf.make_indirect(Dictionary(Nums=nums))
         self.root.ParentTreeNextKey = key
+
+
+def _is_link_reference(kid) -> bool:
+    return (isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"
+            and kid.Obj.get("/Subtype") == "/Link")
 
 
 def _same_source(one, other) -> bool:
