@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from pipeline.core.job import Job
 from pipeline.core.uitext import CLINIC_LOGO, CLINIC_QUESTIONS, QR_DESCRIPTION, QR_INVITATION, UI_SOURCE_LANGUAGE

@@ -59,19 +59,16 @@ class GraphicsState:
         """Operators that turn the state `current` into this one (inside a q … Q pair)."""
         ops: list = []
         if current.ctm.shorthand != self.ctm.shorthand:
-            ops.append(pikepdf.ContentStreamInstruction(list((self.ctm @ current.ctm.inverse()).shorthand), Operator("cm")))
+            delta = self.ctm @ current.ctm.inverse()
+            ops.append(pikepdf.ContentStreamInstruction(list(delta.shorthand), pikepdf.Operator("cm")))
         ops += list(self.extgstates)
         for name in sorted(set(self.parameters) | set(current.parameters)):
             if name in self.parameters:
                 ops.append(self.parameters[name])
             elif name in _DEFAULTS:
                 operands, operator = _DEFAULTS[name]
-                ops.append(pikepdf.ContentStreamInstruction(operands, Operator(operator)))
+                ops.append(pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(operator)))
         return ops
-
-
-def Operator(name: str) -> pikepdf.Operator:
-    return pikepdf.Operator(name)
 
 
 @dataclass
@@ -365,7 +362,7 @@ def _artifact(sequence: MarkedSequence, height: float):
     top = sequence.origin is not None and sequence.origin[1] > height / 2
     properties = Dictionary(Type=Name.Pagination, Subtype=Name.Header if top else Name.Footer,
                             Attached=Array([Name.Top if top else Name.Bottom]))
-    return pikepdf.ContentStreamInstruction([Name.Artifact, properties], Operator("BDC"))
+    return pikepdf.ContentStreamInstruction([Name.Artifact, properties], pikepdf.Operator("BDC"))
 
 
 def _reorder(instructions: list, wanted: list[int], height: float) -> tuple[list, list[int]]:
@@ -402,16 +399,16 @@ def _reorder(instructions: list, wanted: list[int], height: float) -> tuple[list
         properties.MCID = len(paint_order)
         paint_order.append(sequence.mcid)
         return pikepdf.ContentStreamInstruction([instructions[sequence.start].operands[0], properties],
-                                                Operator("BDC"))
+                                                pikepdf.Operator("BDC"))
 
     def emit_moved(mcids: list[int], state: GraphicsState) -> None:
         for mcid in mcids:
             sequence = by_mcid[mcid]
-            output.append(pikepdf.ContentStreamInstruction([], Operator("q")))
+            output.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")))
             output.extend(sequence.state.restore_from(state))
             output.append(begin(sequence))
             output.extend(instructions[sequence.start + 1:sequence.end + 1])
-            output.append(pikepdf.ContentStreamInstruction([], Operator("Q")))
+            output.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")))
 
     index = 0
     while index < len(instructions):
