@@ -69,18 +69,10 @@ def pagination_artifacts(pdf) -> list[set[str]]:
     return found
 
 
-@pytest.fixture
-def handouts(pdf_handouts):
-    return pdf_handouts
-
-
-handout_path = handout_pdf
-
-
 @pytest.mark.parametrize("tag", ALL)
-def test_every_page_of_every_language_passes_the_tag_tree_checks(handouts, tag):
-    root, jobs = handouts
-    with pikepdf.open(handout_path(root, tag)) as pdf:
+def test_every_page_of_every_language_passes_the_tag_tree_checks(pdf_handouts, tag):
+    root, jobs = pdf_handouts
+    with pikepdf.open(handout_pdf(root, tag)) as pdf:
         assert tag_tree_problems(pdf, expected_tags(handout_html(jobs[tag]))) == []
         artifacts = pagination_artifacts(pdf)
     assert all("Footer" in subtypes for subtypes in artifacts), artifacts  # "Page 2 of 7"
@@ -88,15 +80,15 @@ def test_every_page_of_every_language_passes_the_tag_tree_checks(handouts, tag):
 
 
 @pytest.mark.parametrize("tag", ALL)
-def test_an_independent_pdf_ua_validator_finds_nothing(handouts, tag):
-    root, _ = handouts
-    assert validator_failures(handout_path(root, tag)) == []
+def test_an_independent_pdf_ua_validator_finds_nothing(pdf_handouts, tag):
+    root, _ = pdf_handouts
+    assert validator_failures(handout_pdf(root, tag)) == []
 
 
 @pytest.mark.parametrize("tag", ALL)
-def test_the_back_matter_is_in_one_piece_on_a_last_page_with_more_than_a_line_or_two(handouts, tag):
-    root, jobs = handouts
-    path = handout_path(root, tag)
+def test_the_back_matter_is_in_one_piece_on_a_last_page_with_more_than_a_line_or_two(pdf_handouts, tag):
+    root, jobs = pdf_handouts
+    path = handout_pdf(root, tag)
     about = jobs[tag].ui.gettext("About this handout")
     with pikepdf.open(path) as pdf:
         pages = len(pdf.pages)
