@@ -77,6 +77,22 @@ def run_cli(capsys):
     return run
 
 
+@pytest.fixture(scope="session")
+def pdf_handouts(tmp_path_factory):
+    """The real project's PDF handout in every language, built once per test session;
+    (root, {tag: job}). Tests read it and never change it."""
+    from pipeline.core.config import load_config
+    from pipeline.inputs.project import load_project
+
+    root = copy_project(tmp_path_factory.mktemp("pdf") / "project")
+    assert main(["--root", str(root), "build", "--format", "pdf", "-q"]) == 0
+    return root, {plan.facts.tag: plan.job for plan in load_project(load_config(root)).plans}
+
+
+def handout_pdf(root: Path, tag: str) -> Path:
+    return root / "outputs" / tag / f"{SLUG}.{tag}.pdf"
+
+
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     return copy_project(tmp_path / "project")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pikepdf
 import pytest
@@ -12,28 +11,22 @@ import pytest
 from pipeline.checks.pdf import inspect_pdf
 from pipeline.checks.text import missing_segments
 from pipeline.cli import main
-from pipeline.core.config import load_config
 from pipeline.core.errors import UnsafeResourceError
 from pipeline.inputs.fetcher import allowed_file
-from pipeline.inputs.project import load_project
 
-from conftest import ROOTS, SLUG, copy_project
+from conftest import ROOTS, SLUG, copy_project, handout_pdf
 
 LANGUAGES = ["en", "es", "ar", "zh-Hans", "vi"]
 FOOTERS = {"en": "Page 1 of", "es": "Página 1 de", "ar": "الصفحة 1 من", "zh-Hans": "第 1 页，共", "vi": "Trang 1 trên"}
 FAMILY = {"en": "Andika", "es": "Andika", "vi": "Andika", "ar": "Noto-Sans-Arabic", "zh-Hans": "Noto-Sans-CJK-SC"}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = copy_project(tmp_path_factory.mktemp("pdf") / "project")
-    assert main(["--root", str(root), "build", "--format", "pdf", "-q"]) == 0
-    project = load_project(load_config(root))
-    return root, {plan.facts.tag: plan.job for plan in project.plans}
+@pytest.fixture
+def built(pdf_handouts):
+    return pdf_handouts
 
 
-def pdf_path(root: Path, tag: str) -> Path:
-    return root / "outputs" / tag / f"{SLUG}.{tag}.pdf"
+pdf_path = handout_pdf
 
 
 @pytest.mark.parametrize("tag", LANGUAGES)

@@ -22,6 +22,7 @@ from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.job import Job
 from pipeline.core.locales import to_bcp47, to_catalog_id
+from pipeline.inputs.images import check_clinic_logo
 from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, pronunciation_file,
                                   source_problems, template_path)
 from pipeline.writers import writer_names
@@ -134,9 +135,11 @@ def plan_build(config: Config, state: BuildState) -> BuildPlan:
     sources = find_sources(config.sources_dir)
     plan.problems += source_problems(config, sources)
     plan.problems += catalog_folder_problems(config)
+    check_clinic_logo(config)
     file_hash = state.file_hash
+    logo = config.clinic.logo if config.clinic and config.clinic.logo else None
     base = digest(PLAN_VERSION, pipeline_fingerprint(file_hash), _config_fingerprint(config),
-                  environment_fingerprint())
+                  environment_fingerprint(), file_hash(logo) if logo else "")
     ui_hashes = (file_hash(template_path(config.translations_dir, UI_DOMAIN)),)
     known = state.pairs()
     translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair

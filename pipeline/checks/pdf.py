@@ -44,6 +44,7 @@ class PdfReport:
     bookmarks: list[str] = field(default_factory=list)
     body_text: str = ""
     footer_text: list[str] = field(default_factory=list)
+    tag_problems: list[str] = field(default_factory=list)
 
     @property
     def unembedded_fonts(self) -> list[str]:
@@ -78,12 +79,13 @@ class PdfReport:
                 break
         if self.pages > 1 and not self.bookmarks:
             found.append("no bookmarks")
-        return found
+        return found + self.tag_problems
 
 
-def inspect_pdf(path: Path, *, rtl: bool = False) -> PdfReport:
+def inspect_pdf(path: Path, *, rtl: bool = False, expected_tags: dict[str, int] | None = None) -> PdfReport:
     """Read everything we check from the file. `rtl`: the document's language is
-    written right to left (its body text is then read glyph by glyph)."""
+    written right to left (its body text is then read glyph by glyph). `expected_tags`:
+    how many elements of each structure type the HTML has (see `expected_tags`)."""
     import pikepdf
 
     report = PdfReport(path)
@@ -103,6 +105,7 @@ def inspect_pdf(path: Path, *, rtl: bool = False) -> PdfReport:
         report.fonts = _fonts(pdf)
         if report.has_struct_tree:
             _walk_structure(root.StructTreeRoot, report)
+            report.tag_problems = tag_tree_problems(pdf, expected_tags)
         with pdf.open_outline() as outline:
             report.bookmarks = _titles(outline.root)
     report.min_font_size = _min_font_size(path)
@@ -246,3 +249,138 @@ def rtl_body_text(path: Path) -> str:
 def font_family_key(name: str) -> str:
     """'Noto Sans CJK SC' and 'ABCDEF+Noto-Sans-CJK-SC-Bold' compare on 'notosanscjksc'."""
     return re.sub(r"[^a-z0-9]", "", name.split("+")[-1].lower())
+
+
+# --- the tag tree, page by page (PDF/UA-1, Matterhorn 16, 18, 28 and 09) ---------------
+
+# Structure types an element split by a page break used to become two of.
+_SPLITTABLE = ("P", "L", "LI", "Part", "Sect", "BlockQuote")
+# HTML elements that each map to exactly one structure element, and that type.
+_ONE_TO_ONE = {"p": "P", "ul": "L", "ol": "L", "li": "LI", "blockquote": "BlockQuote", "main": "Part",
+               "section": "Sect", **{f"h{n}": f"H{n}" for n in range(1, 7)}}
+
+
+def expected_tags(html: str) -> dict[str, int]:
+    """How many P, L, LI, H1… a faithful tag tree of this HTML has (one per element)."""
+    from lxml import html as lxml_html
+
+    counts: dict[str, int] = {}
+    for element in lxml_html.document_fromstring(html.encode("utf-8")).find("body").iter():
+        tag = _ONE_TO_ONE.get(element.tag) if isinstance(element.tag, str) else None
+        if tag:
+            counts[tag] = counts.get(tag, 0) + 1
+    return counts
+
+
+def tag_tree_problems(pdf, expected: dict[str, int] | None = None) -> list[str]:
+    """Each problem of the tag tree with the page it is on: running titles and page
+    numbers not artifacts, marked content outside the tree, LI without LBody, paint
+    order different from tag order, an element split in two, links not tagged."""
+    import pikepdf
+
+    from pipeline.writers.pdf_tags import is_element, kids_of, marked_sequences
+
+    page_of = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+    tree_order: dict[int, list[int]] = {number: [] for number in page_of.values()}
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    reachable: set[tuple[int, int]] = set()
+    linked: dict[tuple[int, int], str] = {}
+    blocks: list = []
+
+    def page_number(element) -> int | None:
+        return page_of.get(element.Pg.objgen) if element.get("/Pg") is not None else None
+
+    def first_and_last_page(element) -> tuple[int | None, int | None]:
+        pages: list[int] = []
+
+        def collect(node) -> None:
+            for kid in kids_of(node):
+                if is_element(kid):
+                    collect(kid)
+                elif isinstance(kid, int) and page_number(node):
+                    pages.append(page_number(node))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    pages.append(page_of.get(kid.Pg.objgen))
+        collect(element)
+        return (pages[0], pages[-1]) if pages else (None, None)
+
+    def walk(element) -> None:
+        tag = str(element.S).lstrip("/")
+        counts[tag] = counts.get(tag, 0) + 1
+        reachable.add(element.objgen)
+        kids = kids_of(element)
+        if tag == "LI":
+            kinds = [str(k.S) for k in kids if is_element(k)]
+            if "/LBody" not in kinds or any(kind not in ("/Lbl", "/LBody") for kind in kinds):
+                problems.append(f"page {page_number(element)}: LI has {', '.join(kinds) or 'no kids'}, "
+                                "not Lbl + LBody")
+        if tag in _SPLITTABLE:
+            blocks.append((tag, element))
+        for kid in kids:
+            if is_element(kid):
+                walk(kid)
+            elif isinstance(kid, int):
+                tree_order[page_number(element)].append(kid)
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                tree_order[page_of[kid.Pg.objgen]].append(int(kid.MCID))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                linked[kid.Obj.objgen] = tag
+
+    for top in kids_of(pdf.Root.StructTreeRoot):
+        walk(top)
+
+    if expected:
+        for tag, count in sorted(expected.items()):
+            if counts.get(tag, 0) > count:
+                spans = [first_and_last_page(element) for kind, element in blocks if kind == tag]
+                breaks = [after[0] for before, after in zip(spans, spans[1:])
+                          if before[1] and after[0] and after[0] == before[1] + 1]
+                where = f"page {breaks[0]}: " if breaks else ""
+                problems.append(f"{where}{counts[tag]} {tag} elements for {count} in the HTML: "
+                                "an element split by a page break is tagged as two")
+
+    parent_tree = _number_tree(pdf.Root.StructTreeRoot.get("/ParentTree"))
+    for number, page in enumerate(pdf.pages, start=1):
+        height = float(page.mediabox[3]) - float(page.mediabox[1])
+        sequences, _ = marked_sequences(list(pikepdf.parse_content_stream(page)))
+        painted = [s.mcid for s in sequences if s.mcid is not None]
+        parents = parent_tree.get(int(page.get("/StructParents", -1)), [])
+        outside = [m for m in painted if m >= len(parents) or parents[m] is None
+                   or parents[m].objgen not in reachable]
+        if outside:
+            problems.append(f"page {number}: marked content {outside[:3]} is neither in the tag tree nor an artifact")
+        for sequence in sequences:
+            in_margin = sequence.origin is not None and not (BOTTOM_MARGIN_PT < sequence.origin[1]
+                                                             < height - TOP_MARGIN_PT)
+            if in_margin and sequence.tag != "/Artifact":
+                problems.append(f"page {number}: running title or page number tagged as {sequence.tag[1:]} content, "
+                                "not as a pagination artifact")
+                break
+        if [m for m in painted if m not in outside] != tree_order[number]:
+            problems.append(f"page {number}: content painted in another order than the tag tree's")
+        for annotation in page.get("/Annots", []):
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            if linked.get(annotation.objgen) != "Link":
+                problems.append(f"page {number}: a link annotation is not inside a Link element")
+            if not str(annotation.get("/Contents", "")).strip():
+                problems.append(f"page {number}: a link annotation has no /Contents")
+            if not int(annotation.get("/F", 0)) & 4:
+                problems.append(f"page {number}: a link annotation is not printed (no Print flag)")
+    return problems
+
+
+def _number_tree(tree) -> dict[int, list]:
+    """A ParentTree as {key: [elements]} (pages) or {key: [element]} (annotations)."""
+    import pikepdf
+
+    found: dict[int, list] = {}
+    if tree is None:
+        return found
+    for kid in tree.get("/Kids", []):
+        found.update(_number_tree(kid))
+    nums = list(tree.get("/Nums", []))
+    for key, value in zip(nums[::2], nums[1::2]):
+        found[int(key)] = list(value) if isinstance(value, pikepdf.Array) else [value]
+    return found

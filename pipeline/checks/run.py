@@ -27,10 +27,11 @@ def segment_order_problems(text: str, job: Job, *, rtl: bool = False) -> list[st
 
 
 def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
-    from pipeline.checks.pdf import font_family_key, inspect_pdf
+    from pipeline.checks.pdf import expected_tags, font_family_key, inspect_pdf
     from pipeline.checks.text import compact, letters_only
+    from pipeline.writers.pdf import handout_html
 
-    report = inspect_pdf(path, rtl=job.facts.is_rtl)
+    report = inspect_pdf(path, rtl=job.facts.is_rtl, expected_tags=expected_tags(handout_html(job)))
     problems = report.problems()
     if report.lang != job.facts.tag:
         problems.append(f"/Lang is {report.lang}, not {job.facts.tag}")

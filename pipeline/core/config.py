@@ -20,7 +20,8 @@ ENGINES = ("espeak-ng", "gtts")
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
-    "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool},
+    "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool, "base_url": str},
+    "clinic": {"name": str, "phone": str, "address": str, "website": str, "logo": str, "logo_alt": str},
     "audio": {"engines": list, "words_per_minute": int, "max_concurrent_requests": int},
 }
 _LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
@@ -33,6 +34,20 @@ class LanguageOptions:
     engines: tuple[str, ...] | None = None
     voices: dict[str, str] = field(default_factory=dict)
     words_per_minute: int | None = None
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic that hands the handouts out: named on every handout, with how to reach it.
+    The phone number is printed as written; `logo` is checked as an image by the project
+    loader (inputs/project.py), like an article's images."""
+
+    name: str
+    phone: str
+    address: str = ""
+    website: str = ""
+    logo: Path | None = None
+    logo_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,8 @@ class Config:
     max_concurrent_requests: int = 2
     language_options: dict[str, LanguageOptions] = field(default_factory=dict)
     path: Path | None = None
+    clinic: Clinic | None = None
+    base_url: str | None = None  # where the outputs are published, without a trailing slash
 
     def facts(self, tag: str) -> LocaleFacts:
         return facts_for(tag, self.paper_for(tag))
@@ -169,7 +186,17 @@ def load_config(root: Path) -> Config:
         max_concurrent_requests=concurrent,
         language_options=options,
         path=path if path.exists() else None,
+        clinic=_clinic(data["clinic"], root, where) if "clinic" in data else None,
+        base_url=_web_address(publishing["base_url"], "publishing.base_url", "base_url", where).rstrip("/")
+        if "base_url" in publishing else None,
     )
+
+
+def key_line(config: Config, key: str) -> int | None:
+    """The line of `key` in the configuration file, for an error found after loading."""
+    if config.path is None:
+        return None
+    return _Locator(config.path.read_text("utf-8")).key(key)
 
 
 class _Locator:
@@ -250,6 +277,46 @@ def _engines(values: Any, where_name: str, where: _Locator) -> tuple[str, ...]:
             raise ConfigError(f"{where_name}: unknown speech engine {value!r}", file=CONFIG_NAME,
                               line=where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
     return tuple(values)
+
+
+def _clinic(values: dict, root: Path, where: _Locator) -> Clinic:
+    import phonenumbers
+
+    for key in ("name", "phone"):
+        if not str(values.get(key, "")).strip():
+            raise ConfigError(f"[clinic] has no {key}", file=CONFIG_NAME, line=where.section("clinic"),
+                              hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
+    phone = values["phone"].strip()
+    try:
+        possible = phonenumbers.is_possible_number(phonenumbers.parse(phone, "US"))
+    except phonenumbers.NumberParseException:
+        possible = False
+    if not possible or re.search(r"[^0-9A-Za-z +().\-/#*,;]", phone):
+        raise ConfigError(f"clinic.phone = {phone!r} is not a phone number", file=CONFIG_NAME,
+                          line=where.key("phone"), hint="write it as patients dial it, e.g. \"(617) 555-0100\" "
+                          "or \"+1 617 555 0100\"")
+    website = _web_address(values["website"], "clinic.website", "website", where) if "website" in values else ""
+    logo = None
+    if "logo" in values:
+        logo = (root / values["logo"]).resolve()
+        if not str(values.get("logo_alt", "")).strip():
+            raise ConfigError("clinic.logo has no clinic.logo_alt", file=CONFIG_NAME, line=where.key("logo"),
+                              hint="add logo_alt = \"…\": what the logo shows, read aloud by screen readers")
+    elif "logo_alt" in values:
+        raise ConfigError("clinic.logo_alt without clinic.logo", file=CONFIG_NAME, line=where.key("logo_alt"),
+                          hint="add logo = \"file.png\" or remove logo_alt")
+    return Clinic(name=values["name"].strip(), phone=phone, address=values.get("address", "").strip(),
+                  website=website, logo=logo, logo_alt=values.get("logo_alt", "").strip())
+
+
+def _web_address(value: str, where_name: str, key: str, where: _Locator) -> str:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(value.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value.strip():
+        raise ConfigError(f"{where_name} = {value!r} is not an http or https address", file=CONFIG_NAME,
+                          line=where.key(key), hint="write the full address, e.g. \"https://clinic.example.org\"")
+    return value.strip()
 
 
 def _line_from_message(message: str) -> int | None:

@@ -40,6 +40,11 @@ class Notice:
     english: str
 
 
+# The name of the clinic's logo among a job's resources (an article's image names start
+# with a letter or digit, so they cannot be this).
+CLINIC_LOGO_RESOURCE = "@clinic-logo"
+
+
 @dataclass(frozen=True)
 class Resource:
     """A file the article uses (an image), read and checked once at planning: writers take

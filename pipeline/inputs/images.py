@@ -11,6 +11,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.config import CONFIG_NAME, Config, key_line
+from pipeline.core.errors import ConfigError
+
 MAX_IMAGE_BYTES = 10_000_000
 MAX_IMAGE_PIXELS = 40_000_000
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
@@ -79,3 +82,23 @@ def data_uri(image) -> str:
     import base64
 
     return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+
+
+def check_clinic_logo(config: Config) -> None:
+    """The clinic's logo passes the checks of an article's images (PNG or JPEG, real, of
+    sane size), or the whole project stops with one line naming handouts.toml and the key."""
+    clinic = config.clinic
+    if clinic is None or clinic.logo is None:
+        return
+    problem = None
+    if not clinic.logo.is_file():
+        problem = ImageProblem(f"the logo {clinic.logo.name!r} does not exist",
+                                      "put the logo file in the project and give its path from handouts.toml")
+    else:
+        try:
+            check_image(clinic.logo.name, clinic.logo.parent)
+        except ImageProblem as error:
+            problem = error
+    if problem is not None:
+        raise ConfigError(f"clinic.logo: {problem}", file=CONFIG_NAME, line=key_line(config, "logo"),
+                          hint=problem.hint)

@@ -29,10 +29,11 @@ from pipeline.core.document import Article, Figure, walk_blocks
 from pipeline.core.errors import HandoutsError
 from pipeline.core.locales import LocaleFacts, to_bcp47
 from pipeline.core.layout import catalog_folder_problems, find_sources, shown_path, source_problems
+from pipeline.inputs.images import check_clinic_logo
 from pipeline.inputs.sources import read_article
 from pipeline.inputs.translate import Coverage, coverage, template_for, translate
 from pipeline.core.uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
-from pipeline.core.job import Job, Notice, Resource
+from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Notice, Resource
 from pipeline.inputs.images import check_image
 from pipeline.core.layout import pronunciation_path
 from pipeline.inputs.pronunciation import read_pronunciation
@@ -75,6 +76,7 @@ class Project:
 
 def load_project(config: Config, *, slugs: list[str] | None = None, languages: list[str] | None = None) -> Project:
     """Read every selected source and catalog and plan every (article, language) pair."""
+    check_clinic_logo(config)
     project = Project(config)
     reader = ProjectReader(config, project.problems)
     sources = reader.sources(slugs)
@@ -160,6 +162,8 @@ class ProjectReader:
         return plan
 
 
+
+
 def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog, ui_template: Catalog | None) -> LanguagePlan:
     config = project.config
     facts = config.facts(tag)
@@ -225,19 +229,24 @@ def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog,
         source_version=_source_version(article),
         catalog_version=catalog_version,
         modified=_modified(article, ui_catalog, catalog if not is_source else None),
-        resources=_resources(article, source_folder),
+        resources=_resources(article, source_folder, config),
         pronunciation=_pronunciation(project, facts),
     )
     return plan
 
 
-def _resources(article: Article, folder: Path) -> dict[str, Resource]:
-    """The images of the article, read once here (the reader has already checked them)."""
+def _resources(article: Article, folder: Path, config: Config) -> dict[str, Resource]:
+    """The images of the article and the clinic's logo, read once here (the reader and
+    `check_clinic_logo` have checked them), so that writers never read a file."""
     found: dict[str, Resource] = {}
     for block in walk_blocks(article.blocks):
         if isinstance(block, Figure) and block.src not in found:
             image = check_image(block.src, folder)
             found[block.src] = Resource(image.media_type, image.path.read_bytes())
+    logo = config.clinic.logo if config.clinic else None
+    if logo is not None:
+        image = check_image(logo.name, logo.parent)
+        found[CLINIC_LOGO_RESOURCE] = Resource(image.media_type, image.path.read_bytes())
     return found
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -19,8 +21,9 @@ from importlib.metadata import version as package_version
 
 from pipeline.core.document import Figure, Heading, walk_blocks
 from pipeline.inputs.fonts import check_coverage, font_identities
-from pipeline.core.job import Job
-from pipeline.writers.base import Writer, register
+from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Resource
+from pipeline.writers import clinic
+from pipeline.writers.base import Writer, register, upstream_bytes
 from pipeline.writers.html import environment, render_template, stylesheet
 
 IDENTIFIER_NAMESPACE = uuid.UUID("6f1d3c1e-2b7a-4f4e-9a51-3c9d0b7e5a10")
@@ -53,8 +56,9 @@ class EpubWriter(Writer):
     NAME = "epub"
     SUFFIXES = (".epub",)
     VERSION = "1"
-    USES = ("audio",)
-    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/epub.py", "writers/media_overlays.py", "writers/sound.py")
+    USES = ("audio", "pdf")
+    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/epub.py", "writers/media_overlays.py", "writers/sound.py",
+               "writers/clinic.py")
     TEMPLATES = ("epub/*.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("epub.css",)
 
@@ -63,6 +67,7 @@ class EpubWriter(Writer):
             "fonts": font_identities(job.facts),
             "weasyprint": package_version("weasyprint"),
             "ebooklib": package_version("ebooklib"),
+            **clinic.key_parts(job),
         }
 
     def write(self, job: Job) -> dict[str, bytes]:
@@ -80,12 +85,18 @@ class EpubWriter(Writer):
             book.set_direction("rtl")
         self._metadata(book, job)
 
-        pages = self._pages(job)
+        print_pages = printed_pages(job)
+        pages = self._pages(job, print_pages)
         figures = [block for block in walk_blocks(article.blocks) if isinstance(block, Figure)]
         for figure in figures:
             image = job.resources[figure.src]
             book.add_item(epub.EpubImage(uid=f"image-{figure.alt.id}", file_name=f"images/{figure.src}",
                                          media_type=image.media_type, content=image.data))
+
+        logo = job.resources.get(CLINIC_LOGO_RESOURCE)
+        if logo is not None:
+            book.add_item(epub.EpubImage(uid="clinic-logo", file_name=_logo_file(logo),
+                                         media_type=logo.media_type, content=logo.data))
 
         cover = epub.EpubCover(uid="cover-image", file_name="images/cover.png")
         cover.content = cover_png(job)
@@ -109,6 +120,9 @@ class EpubWriter(Writer):
         narration = Narration.from_upstream(job)
         features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
                     "displayTransformability"]
+        if print_pages:
+            features += ["pageBreakMarkers", "pageNavigation"]
+            self._page_source(book, job)
         modes = ["textual", "visual"]
         if narration is not None:
             add_media_overlays(book, items, pages, narration)
@@ -147,6 +161,15 @@ class EpubWriter(Writer):
         if meta.language != meta.source_language:
             book.add_metadata("DC", "source", f"{job.article.slug} ({meta.source_language})")
 
+    def _page_source(self, book, job: Job) -> None:
+        """The print edition is the source of the page breaks (EPUB Accessibility 1.1, 'Page
+        source'): a dc:source naming the PDF of the same language and paper, refined as the
+        source of the pagination, which EPUBCheck and Ace both read. (The newer
+        `a11y:pageBreakSource` is refused by EPUBCheck 5.3 as an undefined property.)"""
+        paper = {"letter": "US Letter", "a4": "A4"}.get(job.facts.paper, job.facts.paper)
+        book.add_metadata("DC", "source", f"{job.stem}.pdf ({paper})", {"id": "print-edition"})
+        book.add_metadata(None, "meta", "pagination", {"refines": "#print-edition", "property": "source-of"})
+
     def _accessibility(self, book, job: Job, modes, features, narrated: bool) -> None:
         ui = job.ui
         for mode in modes:
@@ -172,14 +195,15 @@ class EpubWriter(Writer):
 
     # content documents
 
-    def _pages(self, job: Job) -> list[Page]:
+    def _pages(self, job: Job, print_pages: list[dict]) -> list[Page]:
         meta = job.article.meta
         ui = job.ui
         title = meta.title.text
+        clinic_block = clinic.clinic_block(job, _logo_file)
 
         def page(template: str, file_name: str, uid: str, page_title: str, **extra) -> Page:
             html = render_template(f"epub/{template}", job, page_title=page_title,
-                                   image_src=lambda src: f"images/{src}", **extra)
+                                   image_src=lambda src: f"images/{src}", clinic=clinic_block, **extra)
             return Page(file_name, uid, html, page_title)
 
         pages = [
@@ -195,9 +219,47 @@ class EpubWriter(Writer):
         back = page("backmatter.xhtml.j2", "backmatter.xhtml", "backmatter", ui.gettext("About this handout"))
         nav = Page("nav.xhtml", "nav", "", ui.gettext("Contents"))
         all_pages = pages[:1] + [pages[1], nav] + chapters + [back]
+        page_list = place_page_breaks([pages[1], *chapters, back], print_pages, job)
         nav.html = render_template("epub/nav.xhtml.j2", job, page_title=nav.title, toc=_toc(job),
-                                   landmarks=_landmarks(job, chapters))
+                                   landmarks=_landmarks(job, chapters), page_list=page_list)
         return all_pages
+
+
+def printed_pages(job: Job) -> list[dict]:
+    """Where each page of the printed PDF (same language and paper) starts, when the PDF
+    writer ran in this build: [{"page": 1, "first": "<element id>"}, …]."""
+    from pipeline.writers.pdf import PAGES_SUFFIX
+
+    data = upstream_bytes(job, "pdf", PAGES_SUFFIX)
+    return json.loads(data.decode("utf-8"))["pages"] if data else []
+
+
+def place_page_breaks(documents: list[Page], print_pages: list[dict], job: Job) -> list[dict]:
+    """Put a page-break marker where each printed page starts (before the first element
+    starting on that page that the e-book has; inside a list item, whose parent list
+    admits no other element), and return the page list: label and address of each marker.
+    A page that starts with print-only content (the QR code) is marked at the book's end."""
+    page_list: list[dict] = []
+    for entry in print_pages:
+        label = job.facts.format_number(entry["page"])
+        marker = (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{entry["page"]}" '
+                  f'aria-label="{label}"></span>')
+        candidates = entry.get("ids") or [entry["first"]]
+        for anchor, document in ((a, d) for a in candidates if a for d in documents):
+            found = re.search(r'<(\w+)\b[^>]*\sid="%s"[^>]*>' % re.escape(anchor), document.html)
+            if found:
+                at = found.end() if found.group(1) == "li" else found.start()
+                break
+        else:
+            document = documents[-1]
+            at = document.html.rindex("</section>")
+        document.html = document.html[:at] + marker + document.html[at:]
+        page_list.append({"href": f"{document.file_name}#page-{entry['page']}", "label": label})
+    return page_list
+
+
+def _logo_file(logo: Resource) -> str:
+    return f"images/clinic-logo.{'png' if logo.media_type == 'image/png' else 'jpg'}"
 
 
 def _toc(job: Job) -> list[dict]:

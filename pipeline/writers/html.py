@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from pipeline.inputs import images
 from pipeline.core.document import Emphasis, Inline, LineBreak, Link, Strong, Text
 from pipeline.core.job import Job
+from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register
 
 TEMPLATE_PACKAGE = "pipeline.templates"
@@ -79,6 +80,8 @@ def render_template(name: str, job: Job, **extra: object) -> str:
         "notice": job.notice,
         "image_src": lambda src: src,
         "review_date": review_date(job),
+        "clinic": None,
+        "qr": None,
         **extra,
     }
     return template.render(context)
@@ -131,11 +134,15 @@ class HtmlWriter(Writer):
     NAME = "html"
     SUFFIXES = (".html",)
     VERSION = "1"
-    DEPENDS = ("writers/html.py",)
+    DEPENDS = ("writers/html.py", "writers/clinic.py")
     TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("screen.css",)
 
+    def key_parts(self, job: Job) -> dict[str, str]:
+        return clinic.key_parts(job)
+
     def write(self, job: Job) -> dict[str, bytes]:
         html = render_template("handout.html.j2", job, media="screen", inline_css=stylesheet("screen.css"),
-                               image_src=lambda src: images.data_uri(job.resources[src]))
+                               image_src=lambda src: images.data_uri(job.resources[src]),
+                               clinic=clinic.clinic_block(job, images.data_uri))
         return {".html": html.encode("utf-8")}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from importlib.metadata import version as package_version
 
 from lxml import html as lxml_html
@@ -20,11 +21,15 @@ from pipeline.core.errors import RenderError, UnsafeResourceError
 from pipeline.inputs.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
 from pipeline.inputs.fonts import check_coverage, font_identities
 from pipeline.core.locales import PAPER_SIZES
-from pipeline.core.job import Job
+from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job
+from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register
 from pipeline.writers.line_breaks import mark_breaks
 from pipeline.writers.html import render_template, stylesheet
+from pipeline.writers.pdf_tags import LINK_TEXT_KEY, NODE_KEY, repair
 
+# The artifact the EPUB writer reads: where each printed page starts.
+PAGES_SUFFIX = ".pages.json"
 PAGE_PLACEHOLDER = "\x00page\x00"
 PAGES_PLACEHOLDER = "\x00pages\x00"
 
@@ -70,6 +75,13 @@ def language_css(job: Job) -> str:
     )
 
 
+def handout_html(job: Job) -> str:
+    """The HTML the PDF is rendered from (also what `handouts check` compares the tags with)."""
+    html = render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src,
+                           clinic=clinic.clinic_block(job, lambda logo: CLINIC_LOGO_RESOURCE), qr=clinic.qr_block(job))
+    return mark_breaks(html, job.facts.line_breaks)
+
+
 @functools.lru_cache(maxsize=1)
 def _font_config():
     """One FontConfiguration per process: fontconfig's scan (seconds for CJK) happens once."""
@@ -82,21 +94,23 @@ def _font_config():
 class PdfWriter(Writer):
     NAME = "pdf"
     SUFFIXES = (".pdf",)
-    VERSION = "1"
-    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/line_breaks.py")
+    ARTIFACTS = (PAGES_SUFFIX,)
+    VERSION = "2"
+    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/pdf_tags.py", "writers/clinic.py",
+               "writers/line_breaks.py")
     TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("print.css",)
 
     def key_parts(self, job: Job) -> dict[str, str]:
-        return {"fonts": font_identities(job.facts), "weasyprint": package_version("weasyprint")}
+        return {"fonts": font_identities(job.facts), "weasyprint": package_version("weasyprint"),
+                **clinic.key_parts(job)}
 
     def write(self, job: Job) -> dict[str, bytes]:
         from weasyprint import CSS, HTML
         from weasyprint.urls import FatalURLFetchingError
 
         source_url = job.source_folder.resolve().as_uri() + "/"
-        html = mark_breaks(render_template("handout.html.j2", job, media="print", inline_css="", image_src=lambda src: src),
-                           job.facts.line_breaks)
+        html = handout_html(job)
         visible = lxml_html.document_fromstring(html.encode("utf-8")).find("body").text_content()
         footer = job.ui.gettext("Page %(page)s of %(pages)s", page=job.facts.format_number(1234567890),
                                 pages=job.facts.format_number(1234567890))
@@ -107,15 +121,12 @@ class PdfWriter(Writer):
         stylesheets = [CSS(string=stylesheet("print.css"), font_config=_font_config()),
                        CSS(string=language_css(job), font_config=_font_config())]
         identifier = hashlib.sha256(f"{job.stem}:{job.source_version}:{job.catalog_version}".encode()).hexdigest()[:32]
+        options = {"stylesheets": stylesheets, "pdf_variant": "pdf/ua-1",
+                   "pdf_identifier": identifier.encode("ascii"), "uncompressed_pdf": False}
         try:
-            with _language_tags(job.facts.tag):
-                data = document.write_pdf(
-                    stylesheets=stylesheets,
-                    font_config=_font_config(),
-                    pdf_variant="pdf/ua-1",
-                    pdf_identifier=identifier.encode("ascii"),
-                    uncompressed_pdf=False,
-                )
+            with _tag_hints(job.facts.tag):
+                rendered = document.render(font_config=_font_config(), **options)
+                data = rendered.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
         except FatalURLFetchingError as error:
             cause = error.__cause__
             if isinstance(cause, UnsafeResourceError):
@@ -123,15 +134,40 @@ class PdfWriter(Writer):
             raise RenderError(f"could not fetch a resource: {error}", file=job.article.source_path) from None
         if not data:
             raise RenderError("WeasyPrint produced an empty PDF", file=job.article.source_path)
-        return {".pdf": data}
+        return {".pdf": repair(data), PAGES_SUFFIX: page_starts(rendered, html)}
 
 
-class _language_tags:
-    """While rendering, give structure elements in another language their own /Lang.
+def page_starts(rendered, html: str) -> bytes:
+    """For each page, the ids of the elements that start on it, in document order (`first`
+    is the first of them): where the EPUB places that page's break marker. A page on which
+    no element with an id starts has `first` of the next page that has one."""
+    order = [element.get("id") for element in lxml_html.document_fromstring(html.encode("utf-8")).iter()
+             if isinstance(element.tag, str) and element.get("id")]
+    position = {anchor: index for index, anchor in enumerate(order)}
+    seen: set[str] = set()
+    starting: list[list[str]] = []
+    for page in rendered.pages:
+        starting.append(sorted((a for a in page.anchors if a in position and a not in seen), key=position.get))
+        seen.update(page.anchors)
+    firsts: list[str | None] = [ids[0] if ids else None for ids in starting]
+    for number in range(len(firsts) - 2, -1, -1):
+        firsts[number] = firsts[number] or firsts[number + 1]
+    pages = [{"page": number, "first": first, "ids": ids}
+             for number, (first, ids) in enumerate(zip(firsts, starting), start=1)]
+    return json.dumps({"pages": pages}, indent=1).encode("utf-8")
 
-    WeasyPrint 70 maps HTML to PDF tags in `weasyprint.pdf.tags._build_box_tree` and
-    sets /Lang only on the catalog. We wrap that function for the duration of one
-    render (tests assert the result, so a WeasyPrint change that breaks this shows up).
+
+class _tag_hints:
+    """While rendering, wrap WeasyPrint's `weasyprint.pdf.tags._build_box_tree` (which maps
+    HTML boxes to PDF structure elements) to add what WeasyPrint 70 does not:
+
+    - /Lang on elements whose `lang` differs from the document's (the English half of
+      the review notice);
+    - the hints `pdf_tags.repair` needs: which HTML element made each structure
+      element (to merge the fragments of an element split by a page or line break),
+      and the text of each link (for its annotation's /Contents).
+
+    Tests assert the result, so a WeasyPrint change that breaks this shows up.
     """
 
     def __init__(self, document_language: str) -> None:
@@ -143,12 +179,18 @@ class _language_tags:
 
         original = tags._build_box_tree
         document_language = self.document_language
+        nodes: dict[int, int] = {}
 
         def build_box_tree(box, *args, **kwargs):
             for element in original(box, *args, **kwargs):
-                language = None if box.element is None else box.element.get("lang")
-                if language and language != document_language and "Lang" not in element:
-                    element["Lang"] = pydyf.String(language)
+                source = getattr(getattr(box, "_box", box), "element", None)
+                if source is not None:
+                    language = source.get("lang")
+                    if language and language != document_language and "Lang" not in element:
+                        element["Lang"] = pydyf.String(language)
+                    element[NODE_KEY[1:]] = nodes.setdefault(id(source), len(nodes) + 1)
+                    if element["S"] == "/Link" and source.tag == "a":
+                        element[LINK_TEXT_KEY[1:]] = pydyf.String(" ".join("".join(source.itertext()).split()))
                 yield element
 
         self.original = original
