@@ -162,7 +162,7 @@ def test_download_page_passes_axe_core_in_chromium(small_project, browser):
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
     assert result["violations"] == []
     assert len(result["passes"]) > 20
-    languages = page.eval_on_selector_all("#by-language span[lang]", "els => els.map(e => [e.lang, e.dir, e.textContent])")
+    languages = page.eval_on_selector_all("section[aria-labelledby='by-language'] span[lang]", "els => els.map(e => [e.lang, e.dir, e.textContent])")
     assert languages == [["en", "ltr", "English"], ["es", "ltr", "Español"], ["ar", "rtl", "العربية"]]
     assert page.evaluate("document.scripts.length") == 1  # only the axe script we injected
 
