@@ -55,12 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     _selection(status)
     status.set_defaults(run=_status)
 
+    voices = commands.add_parser("voices", help="which engine and voice speak each language, and better voices")
+    voices.set_defaults(run=_voices)
+
     build = commands.add_parser("build", help="build every output for every publishable language")
     _selection(build)
     build.add_argument("--format", action="append", dest="formats", metavar="FORMAT",
                        help="only this output format (repeatable)")
     build.add_argument("--paper", choices=["letter", "a4"], help="paper size for every PDF")
-    build.add_argument("--tts", choices=["espeak-ng", "gtts"],
+    build.add_argument("--tts", choices=["piper", "espeak-ng", "gtts"],
                        help="speech engine to try first (gtts needs the network)")
     build.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes")
     build.add_argument("--quiet", "-q", action="store_true", help="print problems and the summary only")
@@ -130,6 +133,8 @@ def _build(args, config) -> int:
     formats = args.formats or writer_names()
     project = load_project(config, slugs=args.slugs, languages=args.languages)
     _report_problems(project)
+    if "audio" in formats:
+        _report_voice_fallbacks(config, project)
     skipped = 0
     for plan in project.plans:
         if plan.job is None:
@@ -144,6 +149,24 @@ def _build(args, config) -> int:
     print(f"built {len(report.built)}, up to date {len(report.cached)}, failed {len(report.failed)}, "
           f"languages skipped {skipped} ({report.seconds:.1f} s)")
     return EXIT_PROBLEMS if (project.problems or report.failed or skipped) else EXIT_OK
+
+
+def _voices(args, config) -> int:
+    from pipeline.voices import voice_lines
+
+    lines, sound = voice_lines(config)
+    for line in lines:
+        print(line)
+    return EXIT_OK if sound else EXIT_PROBLEMS
+
+
+def _report_voice_fallbacks(config, project) -> None:
+    """A bad voice file: one line each, and who speaks the language instead."""
+    from pipeline.tts import choose_voice
+
+    for tag in dict.fromkeys(plan.facts.tag for plan in project.plans if plan.job is not None):
+        for note in choose_voice(config, tag).notes():
+            print(f"note: {note}", file=sys.stderr)
 
 
 def _without_paper(options):

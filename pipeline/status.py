@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from pipeline.inputs.project import LanguagePlan, Project
 from pipeline.tts import choose_voice
+from pipeline.voices import narrator
 
 
 def status_lines(project: Project) -> list[str]:
     lines: list[str] = []
+    spoken = {tag: narrator(choose_voice(project.config, tag)) for tag in dict.fromkeys(p.facts.tag for p in project.plans)}
     for slug in [a.slug for a in project.articles]:
         lines.append(slug)
         for plan in [p for p in project.plans if p.slug == slug]:
-            lines.append("  " + _plan_line(plan))
-    lines.append("narration")
-    for tag in dict.fromkeys(p.facts.tag for p in project.plans):
-        choice = choose_voice(project.config, tag)
-        spoken = f"{choice.engine} ({choice.voice})" if choice.engine else f"none: {choice.reason}"
-        lines.append(f"  {tag:<8} {spoken}")
+            lines.append("  " + _plan_line(plan) + " | " + spoken[plan.facts.tag])
     return lines
 
 
