@@ -195,7 +195,10 @@ def _verdict(voice: VoiceFile) -> dict:
     if not MODEL_INPUTS <= inputs:
         return _problem(f"{voice.model.name} is an ONNX model but not a Piper voice (no inputs "
                         f"{', '.join(sorted(MODEL_INPUTS - inputs))})", voice.model)
-    embedding = next((list(t.dims) for t in model.graph.initializer if t.name.endswith("enc_p.emb.weight")), None)
+    # The phoneme embedding: the table the phoneme ids index (its rows: the model's symbols).
+    tables = {t.name: list(t.dims) for t in model.graph.initializer}
+    embedding = next((tables[node.input[0]] for node in model.graph.node if node.op_type == "Gather"
+                      and node.input[1] == "input" and node.input[0] in tables), None)
     mismatch = ""
     if embedding and (embedding[0] != symbols or highest >= embedding[0]):
         mismatch = f"the model has {embedding[0]} phoneme symbols, the .onnx.json {symbols} (ids up to {highest})"
