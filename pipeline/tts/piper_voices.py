@@ -31,6 +31,9 @@ QUALITY_ORDER = ("high", "medium", "low", "x_low")
 STORE_FILE = "piper-voices.json"  # in the cache folder: voices of packages, verdicts
 # Graph inputs every Piper (VITS) voice model has.
 MODEL_INPUTS = {"input", "input_lengths", "scales"}
+# Piper's phonemizers that work with piper-tts alone, offline (its Chinese one downloads g2pW).
+OFFLINE_PHONEMES = ("espeak", "text")
+CHECKS = "checks 1"  # change when the checks change: stored verdicts are then made again
 
 
 @dataclass(frozen=True)
@@ -147,15 +150,15 @@ def check(voice: VoiceFile, tag: str, config) -> str:
     hint = _hint(voice, config)
     for path, other in ((voice.model, ".onnx.json"), (voice.config, ".onnx")):
         if not path.exists():
-            raise VoiceError(f"{path.name} is missing (only its {other} is there)", file=_where(path, voice, config),
+            raise VoiceError(f"{path.name} is missing (only its {other} is there)", file=shown(path, config.root),
                              hint=hint)
     code = voice_language(voice)
     if not speaks(code, tag):
         raise VoiceError(f"the voice {voice.name} speaks {code}, not {facts_for(tag).english_name} ({tag})",
-                         file=_where(voice.config, voice, config),
+                         file=shown(voice.config, config.root),
                          hint=f"configure a {facts_for(tag).english_name} voice in [language.{tag}] voices.piper "
                               f"of handouts.toml, or remove that setting")
-    key = "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in (voice.model, voice.config))
+    key = "|".join([CHECKS, *(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in (voice.model, voice.config))])
     verdict = _VERDICTS.get(key) or _stored(config.cache_dir).get("verdicts", {}).get(key)
     if verdict is None:
         verdict = _verdict(voice)
@@ -163,12 +166,8 @@ def check(voice: VoiceFile, tag: str, config) -> str:
     _VERDICTS[key] = verdict
     if verdict["problem"]:
         what, path = verdict["problem"]
-        raise VoiceError(what, file=_where(Path(path), voice, config), hint=hint)
+        raise VoiceError(what, file=shown(Path(path), config.root), hint=hint)
     return verdict["identity"]
-
-
-def _where(path: Path, voice: VoiceFile, config) -> str:
-    return shown(path, config.root)
 
 
 def _hint(voice: VoiceFile, config) -> str:
@@ -185,9 +184,13 @@ def _verdict(voice: VoiceFile) -> dict:
         symbols, ids = int(settings["num_symbols"]), settings["phoneme_id_map"]
         int(settings["audio"]["sample_rate"])
         speakers = int(settings.get("num_speakers", 1))
+        phonemes = settings.get("phoneme_type", "espeak")
         highest = max((i for values in ids.values() for i in values), default=0)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         return _problem(f"{voice.config.name} is not a Piper voice description ({_short(error)})", voice.config)
+    if phonemes not in OFFLINE_PHONEMES:
+        return _problem(f"{voice.config.name}: the voice reads text with Piper's {phonemes!r} phonemizer, which "
+                        f"downloads a model or needs more packages; the build runs offline", voice.config)
     model = load_model(voice.model)
     if isinstance(model, str):
         return _problem(f"{voice.model.name} is {model}", voice.model)
