@@ -81,6 +81,16 @@ def test_piper_speaks_a_sentence_at_its_own_sample_rate(engine):
     assert decoded.size == pytest.approx(seconds * sound.SAMPLE_RATE, abs=2)
 
 
+@pytest.mark.parametrize("rate", [16000, 22050, 24000])
+def test_speech_at_any_engine_sample_rate_reaches_the_mastering_at_the_narration_rate(rate):
+    """Piper's x_low voices speak at 16 kHz, medium ones and espeak-ng at 22.05 kHz."""
+    tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(rate) / rate)).astype(np.float32)
+    decoded = sound.decode(piper_engine.wav_bytes(tone, rate))
+    assert decoded.size == pytest.approx(sound.SAMPLE_RATE, abs=2)  # one second
+    mastered = sound.master(decoded)
+    assert abs(sound.integrated_loudness(mastered) - sound.TARGET_LUFS) < 0.5
+
+
 def test_a_sentence_gives_the_same_bytes_in_two_processes_and_in_any_order(engine):
     script = ("import hashlib, sys; from pathlib import Path; from pipeline.core.config import load_config; "
               "from pipeline.tts import engine_class; e = engine_class('piper')(load_config(Path(sys.argv[1]))); "

@@ -110,7 +110,7 @@ class PiperEngine(Engine):
         loaded = _load(found.model, found.config, *_stamp(found))
         audio = [loaded.speak(phonemes) for phonemes in loaded.voice.phonemize(text) if phonemes]
         samples = np.concatenate(audio) if audio else np.zeros(0, dtype=np.float32)
-        return Speech(_wav(samples, loaded.sample_rate), "wav")
+        return Speech(wav_bytes(samples, loaded.sample_rate), "wav")
 
     def _voice_file(self, name: str, language: str) -> VoiceFile:
         for candidate in piper_voices.all_voices(self.config):
@@ -236,7 +236,7 @@ def seed_noise_inputs(model) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _wav(samples: np.ndarray, sample_rate: int) -> bytes:
+def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
     """16-bit mono WAV, Piper's raw level (not normalized per sentence: the mastering sets
     the level of the whole narration, and sentences keep their relative loudness)."""
     buffer = io.BytesIO()
