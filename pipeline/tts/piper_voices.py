@@ -147,17 +147,22 @@ _VERDICTS: dict[str, dict] = {}
 def check(voice: VoiceFile, tag: str, config) -> str:
     """The voice's identity (a checksum of both files) if it is a sound Piper voice of
     language `tag`; a VoiceError naming the file and what to do otherwise."""
+    code = voice_language(voice) if voice.config.exists() else voice.name.split("-", 1)[0]
+    if voice.config.exists() and not speaks(code, tag):
+        raise VoiceError(f"the voice {voice.name} speaks {code}, not {facts_for(tag).english_name} ({tag})",
+                         file=shown(voice.config, config.root),
+                         hint=f"configure a {facts_for(tag).english_name} voice in [language.{tag}] voices.piper "
+                              f"of handouts.toml, or remove that setting")
+    return verify(voice, config)
+
+
+def verify(voice: VoiceFile, config) -> str:
+    """The voice's identity if both files are there and sound, whatever its language."""
     hint = _hint(voice, config)
     for path, other in ((voice.model, ".onnx.json"), (voice.config, ".onnx")):
         if not path.exists():
             raise VoiceError(f"{path.name} is missing (only its {other} is there)", file=shown(path, config.root),
                              hint=hint)
-    code = voice_language(voice)
-    if not speaks(code, tag):
-        raise VoiceError(f"the voice {voice.name} speaks {code}, not {facts_for(tag).english_name} ({tag})",
-                         file=shown(voice.config, config.root),
-                         hint=f"configure a {facts_for(tag).english_name} voice in [language.{tag}] voices.piper "
-                              f"of handouts.toml, or remove that setting")
     key = "|".join([CHECKS, *(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in (voice.model, voice.config))])
     verdict = _VERDICTS.get(key) or _stored(config.cache_dir).get("verdicts", {}).get(key)
     if verdict is None:
