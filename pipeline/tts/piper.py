@@ -112,6 +112,7 @@ class PiperEngine(Engine):
     def synthesize(self, text: str, voice: str, language: str) -> Speech:
         found = self._voice_file(voice, language)
         loaded = _load(found.model, found.config, *_stamp(found))
+        text = text.replace("[[", "[ [")  # Piper reads [[…]] as phonemes; a handout's text is text
         audio = [loaded.speak(phonemes) for phonemes in loaded.voice.phonemize(text) if phonemes]
         samples = np.concatenate(audio) if audio else np.zeros(0, dtype=np.float32)
         return Speech(wav_bytes(samples, loaded.sample_rate), "wav")
