@@ -56,12 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="the same, as JSON for scripts")
     status.set_defaults(run=_status)
 
+    voices = commands.add_parser("voices", help="which engine and voice speak each language, and better voices")
+    voices.set_defaults(run=_voices)
+
     build = commands.add_parser("build", help="build every output for every publishable language")
     _selection(build)
     build.add_argument("--format", action="append", dest="formats", metavar="FORMAT",
                        help="only this output format (repeatable)")
     build.add_argument("--paper", choices=["letter", "a4"], help="paper size for every PDF")
-    build.add_argument("--tts", choices=["espeak-ng", "gtts"],
+    build.add_argument("--tts", choices=["piper", "espeak-ng", "gtts"],
                        help="speech engine to try first (gtts needs the network)")
     build.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes")
     build.add_argument("--quiet", "-q", action="store_true", help="print problems and the summary only")
@@ -126,7 +129,7 @@ def _status(args, config) -> int:
         return EXIT_PROBLEMS if problems else EXIT_OK
     for problem in problems:
         _error(problem)
-    lines = pair_lines(pairs) if (args.slugs or args.languages) else summary_lines(plan, pairs)
+    lines = pair_lines(plan, pairs) if (args.slugs or args.languages) else summary_lines(plan, pairs)
     for line in lines:
         print(line)
     return EXIT_PROBLEMS if problems else EXIT_OK
@@ -193,6 +196,15 @@ def waiting_lines(waiting, most: int = 6) -> list[str]:
             rest = sum(len(languages) for languages in list(groups.values())[most:])
             lines.append(f"  and {rest} more languages")
     return lines
+
+
+def _voices(args, config) -> int:
+    from pipeline.voices import voice_lines
+
+    lines, sound = voice_lines(config)
+    for line in lines:
+        print(line)
+    return EXIT_OK if sound else EXIT_PROBLEMS
 
 
 def _without_paper(options):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pipeline.build import BuildPlan, PairPlan
 from pipeline.core.locales import facts_for
 from pipeline.tts import choose_voice
+from pipeline.voices import narrator
 
 
 @dataclass
@@ -72,13 +73,14 @@ def summary_lines(plan: BuildPlan, pairs: list[PairPlan]) -> list[str]:
     return lines
 
 
-def pair_lines(pairs: list[PairPlan]) -> list[str]:
-    """One line per article and language, grouped by article."""
+def pair_lines(plan: BuildPlan, pairs: list[PairPlan]) -> list[str]:
+    """One line per article and language, grouped by article, with who narrates it."""
+    spoken = {tag: narrator(choose_voice(plan.config, tag)) for tag in dict.fromkeys(p.language for p in pairs)}
     lines: list[str] = []
     for slug in dict.fromkeys(p.slug for p in pairs):
         lines.append(slug)
         for pair in (p for p in pairs if p.slug == slug):
-            lines.append("  " + _pair_line(pair))
+            lines.append("  " + _pair_line(pair) + " | " + spoken[pair.language])
     return lines
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -25,8 +26,12 @@ class CliResult:
     err: str
 
 
-def copy_project(destination: Path, root: Path | None = None) -> Path:
-    """A private copy of a project (the real one by default) that a test may change."""
+def copy_project(destination: Path, root: Path | None = None, engines: tuple[str, ...] = ("espeak-ng",)) -> Path:
+    """A private copy of a project (the real one by default) that a test may change.
+
+    The copy narrates with `engines` (espeak-ng by default: it speaks six minutes of English
+    in a few seconds, Piper in half a minute); the tests of Piper (test_piper.py) ask for the
+    project's own engines with `engines=()`."""
     root = root or REPO
     destination.mkdir(parents=True, exist_ok=True)
     for name in ("handouts.toml", "sources", "translations"):
@@ -35,7 +40,22 @@ def copy_project(destination: Path, root: Path | None = None) -> Path:
             shutil.copytree(source, destination / name)
         elif source.exists():
             shutil.copy2(source, destination / name)
+    if engines:
+        set_engines(destination, engines)
     return destination
+
+
+def set_engines(root: Path, engines: tuple[str, ...]) -> None:
+    """Set `[audio] engines` in the project's handouts.toml."""
+    path = root / "handouts.toml"
+    text = path.read_text("utf-8") if path.exists() else ""
+    if "[audio]" not in text:
+        text += "\n[audio]\n"
+    head, tail = text.split("[audio]", 1)
+    line = "engines = [" + ", ".join(f'"{name}"' for name in engines) + "]"
+    tail, found = re.subn(r"(?m)^engines = \[.*\]$", line, tail, count=1)
+    text = head + "[audio]" + (tail if found else f"\n{line}{tail}")
+    path.write_text(text, "utf-8")
 
 
 def full_syntax_project(destination: Path) -> Path:

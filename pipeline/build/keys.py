@@ -18,18 +18,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
+from pipeline.core.config import Config
 from pipeline.core.job import Job
 from pipeline.writers.base import Writer, get_writer
 
 PIPELINE_DIR = Path(__file__).resolve().parents[1]
 # Modules of the lower layers that never change what a writer produces.
 NOT_OUTPUT_CODE = {"extract.py", "qa.py"}
-# Libraries whose version can change an output or a planning decision.
-LIBRARIES = ("weasyprint", "pydyf", "ebooklib", "babel", "lameenc", "gTTS", "markdown-it-py", "piper-tts")
 FONT_CACHES = (Path("/var/cache/fontconfig"), Path.home() / ".cache" / "fontconfig")
 
 
@@ -85,10 +83,11 @@ def pipeline_fingerprint(file_hash: Callable[[Path], str]) -> str:
     return digest([(str(p.relative_to(PIPELINE_DIR)), file_hash(p)) for p in files])
 
 
-def environment_fingerprint() -> str:
+def environment_fingerprint(config: Config) -> str:
     """The machine's part of every output: installed fonts (fontconfig's caches change when
-    fonts are added or removed), speech engines and voices, and library versions. Only
-    metadata is read: this runs on every build, including one with nothing to do."""
+    fonts are added or removed), speech engines, voices and every installed package (see
+    tts/environment.py). Only metadata is read: this runs on every build, including one
+    with nothing to do."""
     from pipeline.tts import environment_fingerprint as speech_environment
 
     fonts = []
@@ -96,11 +95,4 @@ def environment_fingerprint() -> str:
         if folder.is_dir():
             fonts += sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
                             for entry in os.scandir(folder))
-    return digest(fonts, speech_environment(), [_library_version(name) for name in LIBRARIES])
-
-
-def _library_version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return ""
+    return digest(fonts, speech_environment(config))

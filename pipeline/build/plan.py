@@ -139,7 +139,7 @@ def plan_build(config: Config, state: BuildState) -> BuildPlan:
     file_hash = state.file_hash
     logo = config.clinic.logo if config.clinic and config.clinic.logo else None
     base = digest(PLAN_VERSION, pipeline_fingerprint(file_hash), _config_fingerprint(config),
-                  environment_fingerprint(), file_hash(logo) if logo else "")
+                  environment_fingerprint(config), file_hash(logo) if logo else "")
     ui_hashes = (file_hash(template_path(config.translations_dir, UI_DOMAIN)),)
     known = state.pairs()
     translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair
@@ -219,6 +219,7 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
     writers = sorted((get_writer(name) for name in writer_names()), key=lambda w: 1 if w.USES else 0)
     config = job.config
     for writer in writers:
+        pair.notes += [f"{job.facts.tag}: {writer.NAME}: {note}" for note in writer.notes(job)]
         reason = writer.unavailable_reason(job)
         if reason:
             pair.notes.append(f"{job.stem}: no {writer.NAME}: {reason}")

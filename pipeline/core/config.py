@@ -16,13 +16,15 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
 
 CONFIG_NAME = "handouts.toml"
-ENGINES = ("espeak-ng", "gtts")
+ENGINES = ("piper", "espeak-ng", "gtts")
+DEFAULT_ENGINES = ("piper", "espeak-ng")
+DEFAULT_VOICES_FOLDER = "voices"
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
     "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool, "base_url": str},
     "clinic": {"name": str, "phone": str, "address": str, "website": str, "logo": str, "logo_alt": str},
-    "audio": {"engines": list, "words_per_minute": int, "max_concurrent_requests": int},
+    "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int},
 }
 _LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
                                                       "words_per_minute": int}
@@ -58,10 +60,12 @@ class Config:
     outputs_dir: Path
     cache_dir: Path
     languages: tuple[str, ...]
+    # Piper voices laid out as `python -m piper.download_voices NAME --data-dir <voices_dir>` writes them.
+    voices_dir: Path = Path(DEFAULT_VOICES_FOLDER)
     publish_unreviewed: bool = True
     strict: bool = False  # a language waiting for translation fails the build
     paper: str = "letter"
-    engines: tuple[str, ...] = ("espeak-ng",)
+    engines: tuple[str, ...] = DEFAULT_ENGINES
     words_per_minute: int = 150
     max_concurrent_requests: int = 2
     language_options: dict[str, LanguageOptions] = field(default_factory=dict)
@@ -89,7 +93,8 @@ class Config:
         return options.words_per_minute if options and options.words_per_minute else self.words_per_minute
 
     def voice_for(self, tag: str, engine: str) -> str | None:
-        """The configured voice, else the engine's default for the language, else None."""
+        """The preferred voice: the configured one, else the table's for the language, else None.
+        A preference only: the engine says whether that voice is installed (pipeline.tts)."""
         options = self.language_options.get(tag)
         if options and engine in options.voices:
             return options.voices[engine]
@@ -147,7 +152,7 @@ def load_config(root: Path) -> Config:
         raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
                           hint="list at least the source language")
     paper = _paper(publishing.get("paper", "letter"), "publishing.paper", where)
-    engines = _engines(audio.get("engines", ["espeak-ng"]), "audio.engines", where)
+    engines = _engines(audio.get("engines", list(DEFAULT_ENGINES)), "audio.engines", where)
     wpm = _words_per_minute(audio.get("words_per_minute", 150), "audio.words_per_minute", where)
     concurrent = audio.get("max_concurrent_requests", 2)
     if not 1 <= concurrent <= 8:
@@ -178,6 +183,7 @@ def load_config(root: Path) -> Config:
         outputs_dir=folder("outputs", "outputs"),
         cache_dir=folder("cache", ".cache/handouts"),
         languages=languages,
+        voices_dir=(root / audio.get("voices", DEFAULT_VOICES_FOLDER)).resolve(),
         publish_unreviewed=publishing.get("publish_unreviewed", True),
         strict=publishing.get("strict", False),
         paper=paper,

@@ -70,6 +70,11 @@ class SpeechError(HandoutsError):
     """A speech engine failed for one language; the rest of the build goes on."""
 
 
+class VoiceError(HandoutsError):
+    """A voice file is missing, damaged or for another language: that language falls back
+    to the next engine (or gets no narration); the rest of the build goes on."""
+
+
 class UnsafeResourceError(HandoutsError):
     """A resource outside the article's own folder or the pipeline's assets was asked for."""
 

@@ -234,6 +234,22 @@ def facts_for(code: str, paper: str = "letter") -> LocaleFacts:
     )
 
 
+def implied_region(code: str) -> str | None:
+    """The region a voice for this language must be from: the tag's own (pt-BR: BR), or
+    for a tag that names a script, the region CLDR says writes it (zh-Hant: TW, zh-Hans:
+    CN); None when any region will do (en, es)."""
+    match = _TAG.match(to_bcp47(code))
+    if match["region"]:
+        return match["region"]
+    if match["script"]:
+        likely = get_global("likely_subtags")
+        for key in (f"{match['lang']}_{match['script']}", match["lang"]):
+            parts = likely.get(key, "").split("_")
+            if len(parts) == 3 and parts[1] == match["script"]:
+                return parts[2]
+    return None
+
+
 def _script_of(locale: Locale, tag: str) -> str:
     """ISO 15924 script: the tag's own, else CLDR's likely script; Chinese as Hans/Hant."""
     if locale.script:

@@ -1,15 +1,24 @@
-"""espeak-ng: offline, installed from Debian, the default engine (works in a clinic with no
-internet and in CI). Text goes in on stdin, a WAV comes out on stdout."""
+"""espeak-ng: offline, installed from Debian, the fallback engine (works in a clinic with no
+internet and in CI). Text goes in on stdin, a WAV comes out on stdout.
+
+Its voices are the ones espeak-ng itself lists (`espeak-ng --voices`, asked once per
+process and installation): a language added to handouts.toml is spoken when espeak-ng
+has a voice for it, and "espeak-ng has no X voice" is said only when it has none.
+pipeline/data/voices.toml only prefers regional variants (es-419, vi-vn-x-south).
+"""
 
 from __future__ import annotations
 
 import functools
+import os
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 
 from pipeline.core.errors import DependencyError, SpeechError
-from pipeline.tts import Engine
-from pipeline.tts import Speech
+from pipeline.core.locales import to_bcp47
+from pipeline.tts import Engine, Found, Speech, Voice
 from pipeline.tts.kana import to_kana
 
 # Voices of espeak-ng that read no kanji (see kana.py).
@@ -25,6 +34,63 @@ def _version() -> str:
     return result.stdout.strip()
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One line of `espeak-ng --voices`: its language code and the other languages it
+    speaks with their priority (lower is better)."""
+
+    language: str
+    priority: int
+    others: tuple[tuple[str, int], ...]
+
+
+def parse_voice_list(text: str) -> list[Listed]:
+    """The voices of `espeak-ng --voices` output (MBROLA voices, which need another
+    program, are left out)."""
+    voices = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 5 or not fields[0].isdigit():
+            continue
+        file = next((f for f in fields[3:] if "/" in f), "")
+        if file.startswith("mb/"):
+            continue
+        others = tuple((code.lower(), int(priority)) for code, priority in re.findall(r"\(([^\s()]+) (\d+)\)", line))
+        voices.append(Listed(fields[1].lower(), int(fields[0]), others))
+    return voices
+
+
+@functools.lru_cache(maxsize=4)
+def _listed(binary: str, stamp: int) -> tuple[Listed, ...]:
+    result = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=30, check=False)
+    return tuple(parse_voice_list(result.stdout))
+
+
+def installed_voices() -> tuple[Listed, ...]:
+    """espeak-ng's voices, asked once per process (again only if espeak-ng was reinstalled)."""
+    binary = shutil.which("espeak-ng")
+    if not binary:
+        return ()
+    return _listed(binary, os.stat(binary).st_mtime_ns)
+
+
+def best_voice(voices: tuple[Listed, ...], tag: str) -> str | None:
+    """The espeak-ng voice for a BCP 47 tag: the same code, else the bare language, else a
+    voice that lists the language among its others (Chinese: cmn), best priority first."""
+    code = to_bcp47(tag).lower()
+    language = code.split("-")[0]
+    ranked = []
+    for order, voice in enumerate(voices):
+        if voice.language == code:
+            ranked.append((0, voice.priority, order, voice.language))
+        elif voice.language == language:
+            ranked.append((1, voice.priority, order, voice.language))
+        for other, priority in voice.others:
+            if other in (code, language):
+                ranked.append((2 if other == code else 3, priority, order, voice.language))
+    return min(ranked)[3] if ranked else None
+
+
 class EspeakEngine(Engine):
     NAME = "espeak-ng"
     OFFLINE = True
@@ -36,6 +102,22 @@ class EspeakEngine(Engine):
 
     def version(self) -> str:
         return _version()
+
+    def find_voice(self, tag: str) -> Found:
+        preferred = self.config.voice_for(tag, self.NAME)
+        voices = installed_voices()
+        if not voices:  # not installed: the table says whether it would speak the language
+            return super().find_voice(tag)
+        number = re.search(r"text-to-speech: (\S+)", self.version())
+        where = f"espeak-ng {number.group(1)}" if number else "espeak-ng"
+        if preferred and any(v.language == preferred.lower() for v in voices):
+            return Found(Voice(preferred, where))
+        options = self.config.language_options.get(tag)
+        if options and self.NAME in options.voices:
+            return Found(None, (f"handouts.toml: [language.{tag}] voices.\"espeak-ng\" = {preferred!r} is not a voice "
+                                f"of this espeak-ng; use one that 'espeak-ng --voices' lists",))
+        name = best_voice(voices, tag)
+        return Found(Voice(name, where) if name else None)
 
     def synthesize(self, text: str, voice: str, language: str) -> Speech:
         missing = self.unavailable_reason()

@@ -3,8 +3,10 @@
 The timeline (for each element id: its start and end in the final audio) is the one
 source of the MP3 chapters, the WebVTT captions and the EPUB media overlays, so the
 three can never disagree. It is kept as a build artifact for the EPUB writer.
-Every synthesized sentence is cached by engine, voice and text: a rebuild after one
-edited sentence asks the engine for that sentence only.
+Every synthesized sentence is cached by engine, voice (and the voice file's version),
+settings and text: a rebuild after one edited sentence asks the engine for that
+sentence only. Engines return WAV at their own sample rate (Piper's medium voices and
+espeak-ng 22.05 kHz, others 16 kHz); decoding resamples it to the narration's rate.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pipeline.core import atomic
 from pipeline.writers import sound
 from pipeline.core.errors import DependencyError, RenderError
 from pipeline.writers.narration import narration_script
-from pipeline.tts import Speech, choose_voice, engine_class
+from pipeline.tts import Speech, choose_voice, engine_class, voice_for_item
 from pipeline.core.job import Job
 from pipeline.writers.base import Writer, register
 
@@ -51,15 +53,20 @@ class AudioWriter(Writer):
         choice = choose_voice(job.config, job.facts.tag)
         return None if choice.engine or choice.missing else choice.reason
 
+    def notes(self, job: Job) -> list[str]:
+        return choose_voice(job.config, job.facts.tag).notes()
+
     def key_parts(self, job: Job) -> dict[str, str]:
         choice = choose_voice(job.config, job.facts.tag)
         engine = engine_class(choice.engine)(job.config) if choice.engine else None
+        english = voice_for_item(job.config, engine, "en", choice.voice) if engine else ""
         return {
             "engine": choice.engine or "",
             "voice": choice.voice or "",
             "engine_version": engine.version() if engine else "",
-            "rate": str(job.config.words_per_minute_for(job.facts.tag)),
-            "english_voice": (job.config.voice_for("en", choice.engine) or "") if choice.engine else "",
+            "sound": "\0".join(engine.sound_parts(choice.voice, job.facts.tag)) if engine else "",
+            "english_voice": english,
+            "english_sound": "\0".join(engine.sound_parts(english, "en")) if engine else "",
         }
 
     def write(self, job: Job) -> dict[str, bytes]:
@@ -75,7 +82,7 @@ class AudioWriter(Writer):
         clock = LEAD_IN_SECONDS
         for item in script:
             voice = choice.voice if item.language == job.facts.tag else (
-                job.config.voice_for(item.language, choice.engine) or choice.voice)
+                voice_for_item(job.config, engine, item.language, choice.voice))
             samples = sound.trim(sound.decode(synthesizer.speak(item.spoken, voice, item.language).data))
             if samples.size == 0:
                 raise RenderError(f"{choice.engine} produced silence for {item.element_id!r}", file=job.stem)
@@ -93,7 +100,7 @@ class AudioWriter(Writer):
                 for c in cues]
         total = decoded.size / sound.SAMPLE_RATE
 
-        mp3 = add_tags(mp3, job, cues, total, choice.engine)
+        mp3 = add_tags(mp3, job, cues, total, f"{choice.engine} {choice.voice}")
         timeline = {
             "duration": round(total, 3),
             "engine": choice.engine,
@@ -110,19 +117,20 @@ class AudioWriter(Writer):
 
 
 class _CachedSynthesizer:
-    """Speech per (engine version, voice, text), kept in the cache folder between builds."""
+    """Speech per (engine version, voice, what else decides its sound, text), kept in the
+    cache folder between builds. For espeak-ng the rest is the rate; for Piper the voice
+    file's checksum and its settings."""
 
     def __init__(self, job: Job, engine) -> None:
         self.engine = engine
-        self.config = job.config
         self.folder = job.config.cache_dir / "tts" / engine.NAME
         self.version = engine.version()
         self.synthesized = 0
         self.reused = 0
 
     def speak(self, text: str, voice: str, language: str) -> Speech:
-        rate = self.config.words_per_minute_for(language)
-        key = hashlib.sha256(f"{self.version}\0{voice}\0{rate}\0{text}".encode()).hexdigest()
+        parts = (self.version, voice, *self.engine.sound_parts(voice, language), text)
+        key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
         for fmt in ("wav", "mp3"):
             cached = self.folder / f"{key}.{fmt}"
             if cached.exists():
@@ -164,7 +172,7 @@ def chapters_of(cues: list[Cue], total: float) -> list[tuple[str, str, float, fl
             for i, (cid, title, start) in enumerate(starts)]
 
 
-def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, engine: str) -> bytes:
+def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, voice: str) -> bytes:
     """ID3v2.4: title, author, album, language, genre, comment, and CHAP + CTOC chapters."""
     import io
 
@@ -186,7 +194,7 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, engine: str) -
     if job.notice:
         comment += f" · {job.notice.native}"
     tags.add(COMM(encoding=3, lang=language, desc="", text=comment))
-    tags.add(TSSE(encoding=3, text=f"{engine}; LAME via lameenc"))
+    tags.add(TSSE(encoding=3, text=f"{voice}; LAME via lameenc"))  # engine and voice
     chapters = chapters_of(cues, total)
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=[cid for cid, *_ in chapters],

@@ -35,6 +35,11 @@ class Writer:
         """Why this writer cannot produce this job (None when it can)."""
         return None
 
+    def notes(self, job: Job) -> list[str]:
+        """What the build should tell about this job that is not a failure (a bad voice
+        file passed over for another voice, say)."""
+        return []
+
     def key_parts(self, job: Job) -> dict[str, str]:
         """Extra inputs that decide this writer's result, for the build cache key."""
         return {}

@@ -1,0 +1,72 @@
+"""A cheap fingerprint of the speech environment: which voices and engines are installed.
+
+It changes whenever a voice file is added, removed or replaced in the voices folder, a
+Python package is installed, upgraded or removed (voice packages, piper-tts,
+onnxruntime: their `.dist-info` folders carry name and version), or espeak-ng or its
+data is installed or upgraded. Only `stat` and directory listings: no subprocess and
+no file contents, so the build can ask it on every run, and the engines use it to keep
+what they found for as long as it holds.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ESPEAK_DATA_FOLDERS = ("/usr/lib/*/espeak-ng-data", "/usr/share/espeak-ng-data", "/usr/local/share/espeak-ng-data",
+                       "/usr/lib/espeak-ng-data")
+
+
+def environment_fingerprint(config) -> str:
+    """A hex digest of the voices folder of `config`, the installed packages and espeak-ng."""
+    digest = hashlib.sha256()
+    for part in (_folder_entries(Path(config.voices_dir)), packages_fingerprint(), _espeak_stat()):
+        digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+def _folder_entries(folder: Path) -> list[tuple[str, int, int]]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    rows = []
+    for entry in entries:
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:  # a dangling link
+            stat = None
+        rows.append((entry.name, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
+    return sorted(rows)
+
+
+def packages_fingerprint() -> tuple[str, ...]:
+    """The `.dist-info` names (name and version) of every installed distribution."""
+    names: list[str] = []
+    for entry in sys.path:
+        try:
+            names += [name for name in os.listdir(entry or ".") if name.endswith((".dist-info", ".egg-info"))]
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
+    return tuple(sorted(names))
+
+
+def _espeak_stat() -> list[tuple[str, int, int]]:
+    paths = [shutil.which("espeak-ng") or ""]
+    folders = [os.environ.get("ESPEAK_DATA_PATH", "")] + [p for pattern in ESPEAK_DATA_FOLDERS
+                                                          for p in sorted(glob.glob(pattern))]
+    for folder in filter(None, folders):
+        paths += [folder, os.path.join(folder, "phondata"), os.path.join(folder, "lang"),
+                  os.path.join(folder, "voices")]
+    rows = []
+    for path in filter(None, paths):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        rows.append((path, stat.st_size, stat.st_mtime_ns))
+    return rows
