@@ -18,8 +18,8 @@ from lxml import etree
 from pipeline.core.config import load_config
 from pipeline.publish import build_and_publish, verify_manifest
 
-from conftest import REPO, SLUG
-from library import make_library
+from conftest import REPO, SLUG, set_engines
+from library import make_library as make_project_library
 from test_build import state_problems
 
 LANGUAGES = ["en", "es", "ar"]
@@ -35,6 +35,13 @@ updated: 2021-03-01
 Write down your questions before you see your doctor.
 """
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def make_library(root: Path, articles: int, languages: list[str]) -> Path:
+    """A library narrated by espeak-ng (Piper's English is tested in test_piper.py)."""
+    library = make_project_library(root, articles, languages)
+    set_engines(library, ("espeak-ng",))
+    return library
 
 
 def build(root: Path, formats: list[str] | None = None, **options):
