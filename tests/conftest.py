@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ ROOTS = Path(__file__).resolve().parent / "roots"
 SEED = REPO.parent / "shared" / "seed" / "invasive-vs-metastatic-breast-cancer.txt"
 SLUG = "invasive-vs-metastatic-breast-cancer"
 sys.path.insert(0, str(REPO / "bench"))  # the library generator, shared with the benchmark
+# Every language the project publishes, as handouts.toml lists them.
+ALL_LANGUAGES = tomllib.loads((REPO / "handouts.toml").read_text("utf-8"))["publishing"]["languages"]
 
 
 @dataclass

@@ -26,9 +26,9 @@ from pipeline.inputs.project import load_project
 from pipeline.writers.base import upstream_bytes
 from pipeline.writers.pdf import handout_html
 
-from conftest import ROOTS, SLUG, copy_project
+from conftest import ALL_LANGUAGES, ROOTS, SLUG, copy_project
 
-ALL = ["en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr", "pl", "pt-BR", "fa"]
+ALL = ALL_LANGUAGES
 BASE_URL = "https://handouts.riverside-clinic.example.org"
 NAME = "Riverside Community Clinic"
 PHONE = "(617) 555-0142"

@@ -20,9 +20,9 @@ from pipeline.inputs.project import load_project
 from pipeline.writers.pdf import handout_html
 from pipeline.writers.pdf_tags import kids_of, is_element, marked_sequences
 
-from conftest import handout_pdf
+from conftest import ALL_LANGUAGES, handout_pdf
 
-ALL = ["en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr", "pl", "pt-BR", "fa"]
+ALL = ALL_LANGUAGES
 
 SPLIT_ARTICLE = """---
 title: A Long Visit

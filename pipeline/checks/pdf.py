@@ -44,6 +44,7 @@ class PdfReport:
     bookmarks: list[str] = field(default_factory=list)
     body_text: str = ""
     footer_text: list[str] = field(default_factory=list)
+    actual_text: str = ""  # the /ActualText of the structure elements, in tree order
     tag_problems: list[str] = field(default_factory=list)
 
     @property
@@ -150,6 +151,9 @@ def _walk_structure(node, report: PdfReport) -> None:
                 report.languages_in_tree[language] = report.languages_in_tree.get(language, 0) + 1
             if tag == "Figure" and not str(kid.get("/Alt", "")).strip():
                 report.figures_without_alt += 1
+            if "/ActualText" in kid:
+                report.actual_text += " " + str(kid.ActualText)
+                continue  # what a screen reader reads of this element and everything in it
         _walk_structure(kid, report)
 
 

@@ -28,6 +28,11 @@ def compact(text: str) -> str:
     return re.sub(r"[\s\-\u2010\u2011]+", "", without_format_characters(text))
 
 
+def digits_only(text: str) -> str:
+    """The digits, in any script, as 0-9: what survives of text set in a complex script."""
+    return "".join(str(unicodedata.decimal(c)) for c in text if unicodedata.category(c) == "Nd")
+
+
 def letters_only(text: str) -> str:
     """Letters and digits only: what a right-to-left comparison can rely on."""
     text = _PRINTED_ADDRESS.sub("", text)

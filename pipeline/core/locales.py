@@ -80,6 +80,7 @@ class LocaleFacts:
     numbering: str
     paper: str = "letter"
     line_breaks: str = "spaces"  # or a rule of writers/line_breaks.py for scripts without spaces
+    complex_shaping: bool = False  # glyph order is not text order (see pipeline/data/scripts.toml)
 
     @property
     def babel_locale(self) -> Locale:
@@ -231,6 +232,7 @@ def facts_for(code: str, paper: str = "letter") -> LocaleFacts:
         numbering=getattr(locale, "default_numbering_system", "latn") or "latn",
         paper=paper,
         line_breaks=scripts[script].get("line_breaks", "spaces"),
+        complex_shaping=bool(overrides.get("complex_shaping", scripts[script].get("complex_shaping", False))),
     )
 
 

@@ -25,10 +25,19 @@ RULES = {"syllables-mymr": _MYANMAR_SYLLABLE_START}
 
 
 def mark_breaks(html: str, rule: str) -> str:
-    """The document with a zero-width space at every allowed break of `rule`, in text only
-    (never inside a tag or an attribute)."""
+    """The document with a zero-width space at every allowed break of `rule`, in the text of
+    its body only (never inside a tag or an attribute, never in the title the PDF's
+    metadata takes)."""
     pattern = RULES.get(rule)
-    if pattern is None:
+    start = html.find("<body")
+    if pattern is None or start < 0:
         return html
-    parts = re.split(r"(<[^>]*>)", html)
-    return "".join(part if part.startswith("<") else pattern.sub(ZERO_WIDTH_SPACE, part) for part in parts)
+    marked: list[str] = []
+    in_title = False  # an SVG's <title> is its alternative text, not laid-out text
+    for part in re.split(r"(<[^>]*>)", html[start:]):
+        if part.startswith("<"):
+            in_title = part.startswith("<title") or (in_title and not part.startswith("</title"))
+            marked.append(part)
+        else:
+            marked.append(part if in_title else pattern.sub(ZERO_WIDTH_SPACE, part))
+    return html[:start] + "".join(marked)

@@ -28,6 +28,15 @@ from pipeline.writers.line_breaks import mark_breaks
 from pipeline.writers.html import render_template, stylesheet
 from pipeline.writers.pdf_tags import LINK_TEXT_KEY, NODE_KEY, repair
 
+# Blocks whose text a screen reader gets as /ActualText where glyph order is not text order.
+TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "dt", "dd"}
+
+
+def _logical_text(element) -> str:
+    """An element's text as written (the zero-width spaces of line breaking left out)."""
+    return " ".join("".join(element.itertext()).replace("\u200b", "").split())
+
+
 # The artifact the EPUB writer reads: where each printed page starts.
 PAGES_SUFFIX = ".pages.json"
 PAGE_PLACEHOLDER = "\x00page\x00"
@@ -124,7 +133,7 @@ class PdfWriter(Writer):
         options = {"stylesheets": stylesheets, "pdf_variant": "pdf/ua-1",
                    "pdf_identifier": identifier.encode("ascii"), "uncompressed_pdf": False}
         try:
-            with _tag_hints(job.facts.tag):
+            with _tag_hints(job.facts.tag, actual_text=job.facts.complex_shaping):
                 rendered = document.render(font_config=_font_config(), **options)
                 data = rendered.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
         except FatalURLFetchingError as error:
@@ -170,8 +179,9 @@ class _tag_hints:
     Tests assert the result, so a WeasyPrint change that breaks this shows up.
     """
 
-    def __init__(self, document_language: str) -> None:
+    def __init__(self, document_language: str, actual_text: bool = False) -> None:
         self.document_language = document_language
+        self.actual_text = actual_text
 
     def __enter__(self):
         import pydyf
@@ -179,6 +189,7 @@ class _tag_hints:
 
         original = tags._build_box_tree
         document_language = self.document_language
+        actual_text = self.actual_text
         nodes: dict[int, int] = {}
 
         def build_box_tree(box, *args, **kwargs):
@@ -189,6 +200,9 @@ class _tag_hints:
                     if language and language != document_language and "Lang" not in element:
                         element["Lang"] = pydyf.String(language)
                     element[NODE_KEY[1:]] = nodes.setdefault(id(source), len(nodes) + 1)
+                    if actual_text and source.tag in TEXT_BLOCKS and not source.findall(".//ul") \
+                            and not source.findall(".//ol"):
+                        element["ActualText"] = pydyf.String(_logical_text(source))
                     if element["S"] == "/Link" and source.tag == "a":
                         element[LINK_TEXT_KEY[1:]] = pydyf.String(" ".join("".join(source.itertext()).split()))
                 yield element

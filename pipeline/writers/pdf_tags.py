@@ -12,7 +12,12 @@ are "deep architecture problems"), done here after rendering:
 - lists: `LI` holds `Lbl` + `LBody`, a nested `L` sits in its item's `LBody`;
 - reading order: on every page the content stream paints marked content in the
   order of the tag tree (WeasyPrint paints list markers after the page's text);
-- links: `/Contents` says where the link goes, the Print flag is set.
+- links: `/Contents` says where the link goes, the Print flag is set;
+- fonts: a glyph that is only part of a shaped cluster (a Bengali half form, a Nastaliq
+  ligature piece) is mapped to an empty string in WeasyPrint's ToUnicode CMap, which is
+  malformed; it is mapped to U+200D (zero width joiner), which adds no text;
+- bookmarks: the zero-width spaces that mark line breaks in Burmese are taken out of
+  their titles.
 
 The renderer (pdf.py) leaves two hints on the structure elements it makes: NODE_KEY,
 which HTML element made it (to recognise fragments), and LINK_TEXT_KEY, the link's
@@ -22,6 +27,7 @@ text. Both are removed here.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -136,10 +142,40 @@ def repair(data: bytes) -> bytes:
     """WeasyPrint's tagged PDF in, the repaired PDF out (same pages, same look)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         _TreeRepair(pdf).run()
+        _fill_empty_unicode_maps(pdf)
+        _clean_bookmarks(pdf)
         output = io.BytesIO()
         pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  compress_streams=True)
     return output.getvalue()
+
+
+_EMPTY_MAPPING = re.compile(rb"(<[0-9A-Fa-f]+>\s*)<>")
+ZERO_WIDTH_JOINER = b"<200D>"
+
+
+def _fill_empty_unicode_maps(pdf: pikepdf.Pdf) -> None:
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        for font in page.Resources.get("/Font", {}).values():
+            cmap = font.get("/ToUnicode")
+            if cmap is None or cmap.objgen in seen:
+                continue
+            seen.add(cmap.objgen)
+            data = cmap.read_bytes()
+            fixed = _EMPTY_MAPPING.sub(lambda m: m.group(1) + ZERO_WIDTH_JOINER, data)
+            if fixed != data:
+                cmap.write(fixed)
+
+
+def _clean_bookmarks(pdf: pikepdf.Pdf) -> None:
+    with pdf.open_outline() as outline:
+        items = list(outline.root)
+        while items:
+            item = items.pop()
+            if "\u200b" in item.title:
+                item.title = item.title.replace("\u200b", "")
+            items += list(item.children)
 
 
 def is_element(node) -> bool:
