@@ -103,6 +103,15 @@ class EspeakEngine(Engine):
     def version(self) -> str:
         return _version()
 
+    def sound_parts(self, voice: str, language: str) -> tuple[str, ...]:
+        """The rate, and for a voice read as kana the version of the kana dictionary."""
+        parts = super().sound_parts(voice, language)
+        if voice.split("-")[0] in KANA_ONLY_VOICES:
+            from importlib.metadata import version
+
+            parts += (f"pykakasi {version('pykakasi')}",)
+        return parts
+
     def find_voice(self, tag: str) -> Found:
         preferred = self.config.voice_for(tag, self.NAME)
         voices = installed_voices()
