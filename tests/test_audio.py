@@ -80,9 +80,9 @@ def test_duration_fits_the_length_of_the_text(built, tag):
         assert {"zh-Hans": 2.5, "ja": 3.0}[tag] <= per_second <= {"zh-Hans": 6.0, "ja": 8.0}[tag], \
             f"{per_second:.1f} characters a second"
     elif tag == "my":  # spaces between phrases: syllables a second
-        from pipeline.writers.line_breaks import ZERO_WIDTH_SPACE, mark_breaks
+        from pipeline.writers.line_breaks import ZERO_WIDTH_SPACE, mark_text
 
-        syllables = len(mark_breaks(text, "syllables-mymr").replace(ZERO_WIDTH_SPACE, " ").split())
+        syllables = len(mark_text(text, "syllables-mymr").replace(ZERO_WIDTH_SPACE, " ").split())
         assert 2.5 <= syllables / (minutes * 60) <= 5.0, f"{syllables / (minutes * 60):.1f} syllables a second"
     else:
         per_minute = len(text.split()) / minutes

@@ -24,6 +24,12 @@ _MYANMAR_SYLLABLE_START = re.compile(
 RULES = {"syllables-mymr": _MYANMAR_SYLLABLE_START}
 
 
+def mark_text(text: str, rule: str) -> str:
+    """Plain text with a zero-width space at every allowed break of `rule`."""
+    pattern = RULES.get(rule)
+    return pattern.sub(ZERO_WIDTH_SPACE, text) if pattern is not None else text
+
+
 def mark_breaks(html: str, rule: str) -> str:
     """The document with a zero-width space at every allowed break of `rule`, in the text of
     its body only (never inside a tag or an attribute, never in the title the PDF's
@@ -39,5 +45,5 @@ def mark_breaks(html: str, rule: str) -> str:
             in_title = part.startswith("<title") or (in_title and not part.startswith("</title"))
             marked.append(part)
         else:
-            marked.append(part if in_title else pattern.sub(ZERO_WIDTH_SPACE, part))
+            marked.append(part if in_title else mark_text(part, rule))
     return html[:start] + "".join(marked)
