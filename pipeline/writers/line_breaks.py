@@ -7,7 +7,8 @@ and leaves lines half empty. Burmese may break between syllables: this module ma
 each syllable boundary with a zero-width space, for print only (e-books and web pages
 are laid out by their readers, which have their own dictionaries). A syllable starts at
 a consonant that is neither stacked under the previous one (after U+1039, virama) nor
-closed by a killer (followed by U+103A, asat, or U+1039), or at an independent vowel,
+closed by a killer (followed by U+103A, asat, or U+1039, with perhaps the dot below U+1037
+stored first, as in န့်), or at an independent vowel,
 a digit or a sign that stands alone.
 """
 
@@ -19,7 +20,7 @@ ZERO_WIDTH_SPACE = "\u200b"
 _MYANMAR_SYLLABLE_START = re.compile(
     r"(?<=[\u1000-\u109f])"  # only between two Myanmar characters
     r"(?<!\u1039)"  # not a stacked consonant
-    r"(?=[\u1000-\u1021\u1023-\u102a\u103f\u1040-\u1049\u104c-\u104f](?![\u103a\u1039]))"
+    r"(?=[\u1000-\u1021\u1023-\u102a\u103f\u1040-\u1049\u104c-\u104f](?!\u1037?[\u103a\u1039]))"
 )
 RULES = {"syllables-mymr": _MYANMAR_SYLLABLE_START}
 

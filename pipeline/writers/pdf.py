@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from pipeline.core.errors import RenderError, UnsafeResourceError
 from pipeline.inputs.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
 from pipeline.inputs.fonts import check_coverage, font_identities
-from pipeline.core.locales import PAPER_SIZES
+from pipeline.core.locales import PAPER_SIZES, facts_for
 from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job
 from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register
@@ -81,6 +81,9 @@ def language_css(job: Job) -> str:
         f"@page {{ @top-center {{ content: {header}; }} }}\n"
         f"@page :first {{ @top-center {{ content: none; }} }}\n"
         f"html {{ font-family: {facts.css_font_family}; line-height: {facts.line_height}; }}\n"
+        # English inside another script's handout (the review notice) keeps English spacing:
+        # Nastaliq's 2.3 would leave wide gaps between its lines.
+        f"[lang=\"en\"] {{ line-height: {facts_for('en').line_height}; }}\n"
     )
 
 
