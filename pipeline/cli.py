@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except HandoutsError as error:
         _error(error.one_line())
         return EXIT_PROBLEMS
+    except BrokenPipeError:  # `handouts status | head`: the reader has gone, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         _error("interrupted; outputs/ holds only complete files, and the next build resumes from the cache")
         return 130

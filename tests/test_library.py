@@ -144,6 +144,19 @@ def test_one_edited_sentence_in_one_catalog_rebuilds_exactly_that_pair(tmp_path)
     assert report.built == [] and report.plan.replanned == 0
 
 
+def test_a_removed_article_leaves_the_site_and_files_deleted_by_hand_leave_the_manifest(library, tmp_path):
+    root = copy_of(library, tmp_path / "removed")
+    (root / "sources" / f"{SLUG}-002.md").unlink()
+    assert build(root, ["html"]).built == []
+    assert f"{SLUG}-002" not in (root / "outputs" / "index.html").read_text("utf-8")
+    manifest = json.loads((root / "outputs" / "manifest.json").read_text("utf-8"))
+    assert {f["current"] for f in manifest["files"] if f["article"] == f"{SLUG}-002"} == {False}
+    for leftover in (root / "outputs").glob(f"*/{SLUG}-002.*"):
+        leftover.unlink()
+    assert build(root, ["html"]).built == []
+    assert verify_manifest(load_config(root)) == []
+
+
 # --- the site and the feeds --------------------------------------------------------------------
 
 

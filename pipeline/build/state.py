@@ -130,6 +130,18 @@ class BuildState:
         return {path: {"key": key, "size": size, "mtime_ns": mtime, "sha256": sha, **json.loads(info)}
                 for path, key, size, mtime, sha, info in self.db.execute("SELECT * FROM outputs")}
 
+    def files_on_disk(self, outputs_dir: Path) -> list[tuple[str, int, int]]:
+        """Each recorded output under outputs/ with its size and time now (-1 when gone):
+        metadata only, for deciding whether what was published still matches the disk."""
+        found = []
+        for relative, in self.db.execute("SELECT path FROM outputs WHERE path NOT LIKE 'cache:%' ORDER BY path"):
+            try:
+                stat = os.stat(os.path.join(outputs_dir, relative))
+                found.append((relative, stat.st_size, stat.st_mtime_ns))
+            except FileNotFoundError:
+                found.append((relative, -1, -1))
+        return found
+
     def is_current(self, relative: str, path: Path | str, key: str) -> bool:
         if self._outputs is None:
             self._outputs = {row[0]: row[1:4] for row in self.db.execute("SELECT path, key, size, mtime_ns FROM outputs")}

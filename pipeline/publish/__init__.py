@@ -70,6 +70,7 @@ def _fingerprint(config: Config, state: BuildState, plan: BuildPlan) -> str:
     pairs' facts, the publishing code and templates, and every language's template words."""
     digest = hashlib.sha256()
     digest.update(repr((state.generation(), sorted(plan.keys().items()))).encode())
+    digest.update(repr(state.files_on_disk(config.outputs_dir)).encode())  # a file deleted by hand
     digest.update(repr([(p.slug, p.language, p.publishable, p.meta) for p in plan.pairs]).encode())
     code = sorted([*PUBLISHING_CODE.glob("*.py"), *SITE_TEMPLATES.glob("*.j2")])
     words = [catalog_file(str(config.translations_dir), to_catalog_id(tag), UI_DOMAIN) for tag in config.languages]
