@@ -217,7 +217,6 @@ def _plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
 def _plan_tasks(pair: PairPlan, job: Job) -> None:
     """A task per writer that can make this pair, in dependency order, with its key."""
     writers = sorted((get_writer(name) for name in writer_names()), key=lambda w: 1 if w.USES else 0)
-    config = job.config
     for writer in writers:
         pair.notes += [f"{job.facts.tag}: {writer.NAME}: {note}" for note in writer.notes(job)]
         reason = writer.unavailable_reason(job)
@@ -235,7 +234,6 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
         info = {k: v for k, v in writer.key_parts(job).items() if k in ("engine", "voice")}
         pair.tasks[writer.NAME] = Task(pair.slug, pair.language, writer.NAME, key, outputs,
                                        [use.name for use in uses], info)
-    del config
 
 
 def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:
