@@ -10,6 +10,7 @@ translated article a writer needs) is made only for tasks that will run.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import hashlib
 from dataclasses import dataclass, field
@@ -94,8 +95,19 @@ class BuildPlan:
     reader: ProjectReader | None = None
     _jobs: dict[tuple[str, str], Job] = field(default_factory=dict)
 
+    # Indexes of the finished plan, made on first use (the build asks for a pair per task,
+    # publishing for every output's key: a scan each time would grow with the library).
+    @functools.cached_property
+    def _by_pair(self) -> dict[tuple[str, str], PairPlan]:
+        return {(p.slug, p.language): p for p in self.pairs}
+
+    @functools.cached_property
+    def _keys(self) -> dict[str, str]:
+        return {path: task.key for pair in self.pairs for task in pair.tasks.values()
+                for path in task.outputs.values()}
+
     def pair(self, slug: str, language: str) -> PairPlan | None:
-        return next((p for p in self.pairs if p.slug == slug and p.language == language), None)
+        return self._by_pair.get((slug, language))
 
     def select(self, slugs: list[str] | None, languages: list[str] | None) -> list[PairPlan]:
         wanted = {to_bcp47(code) for code in languages} if languages else None
@@ -103,8 +115,7 @@ class BuildPlan:
 
     def keys(self) -> dict[str, str]:
         """The key every output of the project would have now, by its relative path."""
-        return {path: task.key for pair in self.pairs for task in pair.tasks.values()
-                for path in task.outputs.values()}
+        return self._keys
 
     def reader_of(self) -> "ProjectReader":
         """The reader of sources and catalogs, made (and its libraries imported) on first use."""
