@@ -35,28 +35,29 @@ class EngineFault(SpeechError):
 
 
 def run_program(command: list[str], *, text: str | None, engine: str, voice: str, language: str,
-                output: Path | None = None, timeout: float = SENTENCE_TIMEOUT_SECONDS) -> bytes:
+                output: Path | None = None, timeout: float | None = None) -> bytes:
     """Run an engine program on one sentence; the WAV it wrote (to stdout, or to `output`)."""
+    from pipeline.core.locales import facts_for
+
+    timeout = timeout or SENTENCE_TIMEOUT_SECONDS
+    name = facts_for(language).english_name
+    reinstall = install_command(engine, language, reinstall=True) or "reinstall its Debian package"
+    remove = f"or take {engine} out of the engines of {language} in handouts.toml"
     try:
         result = subprocess.run(command, input=text.encode("utf-8") if text is not None else None,
                                 capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise EngineFault(f"{engine} ({voice}) hung on a sentence of {language} (no answer in {timeout:g} s)",
-                          hint=f"reinstall it ({install_command(engine, language) or 'its Debian package'}) "
-                               f"or take {engine} out of the engines of {language} in handouts.toml") from None
+        raise EngineFault(f"{engine} ({voice}) hung on a sentence of {name} (no answer in {timeout:g} s)",
+                          hint=f"reinstall it ({reinstall}), {remove}") from None
     except OSError as error:
-        raise EngineFault(f"{engine} ({voice}) could not be started: {error.strerror}",
-                          hint=f"reinstall it: {install_command(engine, language)}") from None
+        raise EngineFault(f"{engine} ({voice}) could not be started: {error.strerror}", hint=reinstall) from None
     data = output.read_bytes() if output is not None and output.exists() else result.stdout
     if result.returncode != 0:
         said = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise EngineFault(f"{engine} ({voice}) crashed on a sentence of {language} ({exit_status(result.returncode)}"
-                          + (f": {said[-1][:120]}" if said else "") + ")",
-                          hint=f"reinstall it ({install_command(engine, language) or 'its Debian package'}) or "
-                               f"take {engine} out of the engines of {language} in handouts.toml")
+        raise EngineFault(f"{engine} ({voice}) crashed on a sentence of {name} ({exit_status(result.returncode)}"
+                          + (f": {said[-1][:120]}" if said else "") + ")", hint=f"reinstall it ({reinstall}), {remove}")
     if not data.startswith(b"RIFF") or len(data) <= 44:
-        raise EngineFault(f"{engine} ({voice}) gave no audio for a sentence of {language}",
-                          hint=f"reinstall the voice: {install_command(engine, language, reinstall=True)}")
+        raise EngineFault(f"{engine} ({voice}) gave no audio for a sentence of {name}", hint=f"reinstall it ({reinstall}), {remove}")
     return data
 
 
