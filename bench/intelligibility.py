@@ -106,8 +106,10 @@ def recognizer():
 
 
 def transcribe(model, samples: np.ndarray, tag: str) -> str:
+    # Greedy, one pass per 30-second window (no temperature fallback: on speech it cannot
+    # follow, Whisper would otherwise decode each window six times).
     segments, _ = model.transcribe(samples, language=WHISPER_LANGUAGE.get(tag, tag.split("-")[0]), beam_size=1,
-                                   condition_on_previous_text=False, vad_filter=False)
+                                   temperature=0.0, condition_on_previous_text=False, vad_filter=False)
     return " ".join(segment.text.strip() for segment in segments)
 
 

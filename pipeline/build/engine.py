@@ -239,6 +239,7 @@ def _store(config: Config, state: BuildState, plan: BuildPlan, task: Task, resul
     job = plan.job(task.slug, task.language)
     key = digest(task.key, "without", degraded) if degraded else task.key
     rows = []
+    spoken = _spoken_by(result)
     for suffix, relative in task.outputs.items():
         path = resolve(config, relative)
         data = result[suffix]
@@ -254,9 +255,9 @@ def _store(config: Config, state: BuildState, plan: BuildPlan, task: Task, resul
             "review": job.review.describe() if job.review else "source",
             **task.info,
         }
+        info |= spoken
         if suffix == ".mp3":
             info["duration"] = _duration(data)
-            info |= _spoken_by(result)
         rows.append((relative, path, key, data, info))
     state.record_outputs(rows)
 
