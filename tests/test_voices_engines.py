@@ -33,8 +33,8 @@ from conftest import REPO, SLUG, copy_project
 
 SENTENCES = {"es": ("pico", "es-ES", "El cáncer de mama invasivo se ha extendido.", 16000),
              "fr": ("pico", "fr-FR", "Le cancer du sein invasif s'est propagé.", 16000),
-             "ru": ("rhvoice", "elena", "Инвазивный рак молочной железы распространился.", 24000),
-             "uk": ("rhvoice", "natalia", "Інвазивний рак грудей поширився.", 24000),
+             "ru": ("rhvoice", "aleksandr", "Инвазивный рак молочной железы распространился.", 24000),
+             "uk": ("rhvoice", "volodymyr", "Інвазивний рак грудей поширився.", 24000),
              "pt-BR": ("rhvoice", "Leticia-F123", "O câncer de mama invasivo se espalhou.", 24000),
              "ja": ("open-jtalk", "nitech_jp_atr503_m001", "浸潤性乳がんは広がっています。", 48000)}
 MEASURED = {"en": "piper", "es": "pico", "fr": "pico", "ru": "rhvoice", "uk": "rhvoice", "pt-BR": "rhvoice",
@@ -130,7 +130,7 @@ def test_the_english_notice_of_a_narration_is_spoken_by_an_english_voice(measure
     config = load_config(measured)
     assert item_speaker(config, "pico", "en", "es-ES") == ("pico", "en-US")
     assert item_speaker(config, "open-jtalk", "en", "nitech_jp_atr503_m001") == ("piper", "en_US-joe-medium")
-    assert item_speaker(config, "rhvoice", "en", "elena")[0] in ("rhvoice", "piper")
+    assert item_speaker(config, "rhvoice", "en", "aleksandr")[0] in ("rhvoice", "piper")
 
 
 def test_pronunciation_respellings_reach_every_engine(measured):
@@ -224,19 +224,19 @@ def test_a_half_installed_voice_is_one_line_and_the_language_falls_back(measured
     assert line.endswith("Spanish is narrated by espeak-ng (es-419) instead")
 
     data = tmp_path / "RHVoice"
-    (data / "voices" / "elena").mkdir(parents=True)
-    (data / "voices" / "elena" / "voice.info").write_text("name=Elena\nlanguage=Russian\n", "utf-8")
+    (data / "voices" / "aleksandr").mkdir(parents=True)
+    (data / "voices" / "aleksandr" / "voice.info").write_text("name=Aleksandr\nlanguage=Russian\n", "utf-8")
     (data / "languages" / "Russian").mkdir(parents=True)
     monkeypatch.setattr(rhvoice, "DATA_FOLDER", data)
     russian = choose_voice(load_config(measured), "ru")
     assert russian.engine == "espeak-ng"
-    assert russian.notes()[0].startswith(f"rhvoice: voice elena is half installed (no model data in {data}/voices/elena)")
+    assert russian.notes()[0].startswith(f"rhvoice: voice aleksandr is half installed (no model data in {data}/voices/aleksandr)")
 
 
 def test_a_missing_voice_folder_says_how_to_get_the_better_voice(measured, tmp_path, monkeypatch):
     monkeypatch.setattr(rhvoice, "DATA_FOLDER", tmp_path / "nothing")
     [line] = choose_voice(load_config(measured), "uk").notes()
-    assert line == ("RHVoice natalia would speak Ukrainian more clearly, but the voice is not installed in "
+    assert line == ("RHVoice volodymyr would speak Ukrainian more clearly, but the voice is not installed in "
                     f"{tmp_path}/nothing/voices: sudo apt-get install -y rhvoice rhvoice-ukrainian (Debian non-free; "
                     "Ubuntu multiverse: scripts/system-deps.sh enables it as root); Ukrainian is narrated by "
                     "espeak-ng (uk) instead")
@@ -274,7 +274,7 @@ def test_without_the_packages_each_language_says_which_voice_is_better_and_how(m
     assert spanish == ["SVOX Pico es-ES would speak Spanish more clearly, but pico2wave is not installed: sudo apt-get "
                        "install -y libttspico-utils (Debian non-free; Ubuntu multiverse: scripts/system-deps.sh "
                        "enables it as root); Spanish is narrated by espeak-ng (es-419) instead"]
-    assert any("RHVoice elena would speak Russian more clearly, but RHVoice-test is not installed: sudo apt-get install "
+    assert any("RHVoice aleksandr would speak Russian more clearly, but RHVoice-test is not installed: sudo apt-get install "
                "-y rhvoice rhvoice-russian" in line for line in lines)
     assert any("Open JTalk nitech_jp_atr503_m001 would speak Japanese more clearly, but open_jtalk is not installed: "
                "sudo apt-get install -y open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001 "
@@ -356,7 +356,7 @@ def test_the_voice_and_its_licence_are_in_the_tags_the_manifest_and_the_download
     report = inspect_mp3(shared.paths(root, "es")["mp3"])
     assert report.tags["TCOP"] == ("2020 Ann Pietrangelo; narrated by pico es-ES (licence Apache-2.0), "
                                    "Castilian Spanish (Spain), not Latin American")
-    assert inspect_mp3(shared.paths(root, "ru")["mp3"]).tags["TCOP"].endswith("narrated by rhvoice elena "
+    assert inspect_mp3(shared.paths(root, "ru")["mp3"]).tags["TCOP"].endswith("narrated by rhvoice aleksandr "
                                                                               "(licence LGPL-2.1+)")
     manifest = json.loads((root / "outputs" / "manifest.json").read_text("utf-8"))
     narrations = {f["language"]: f for f in manifest["files"] if f["format"] == "mp3"}
@@ -379,7 +379,7 @@ def test_an_engine_that_crashes_mid_narration_hands_the_language_to_the_next_one
     assert main(["--root", str(root), "build", "--lang", "ru", "--format", "audio", "--jobs", "1", "-q"]) == 0
     error = capsys.readouterr().err
     [line] = [line for line in error.splitlines() if "crashed on a sentence" in line]
-    assert "rhvoice (elena) crashed on a sentence of Russian (killed by SIGSEGV)" in line
+    assert "rhvoice (aleksandr) crashed on a sentence of Russian (killed by SIGSEGV)" in line
     assert line.endswith("Russian is narrated by espeak-ng (ru) instead")
     mp3 = root / "outputs" / "ru" / f"{SLUG}.ru.mp3"
     assert inspect_mp3(mp3).tags["TSSE"].startswith("espeak-ng ru")
@@ -389,3 +389,22 @@ def test_an_engine_that_crashes_mid_narration_hands_the_language_to_the_next_one
         "catalog.xml", "index.html", f"{SLUG}.ru.mp3", f"{SLUG}.ru.vtt"]  # nothing half-written
     later = choose_voice(load_config(root), "ru")  # the next build chooses espeak-ng from the start
     assert later.engine == "espeak-ng" and "crashed on a sentence" in later.problems[0]
+
+
+def test_handouts_voices_names_licence_note_measurement_and_the_online_choice(measured, run_cli):
+    lines = run_cli(measured, "voices").out.splitlines()
+
+    def block(tag):
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{tag} "))
+        end = next((i for i, line in enumerate(lines[start + 1:], start + 1) if not line.startswith(" ")), len(lines))
+        return [line.strip() for line in lines[start:end]]
+
+    spanish = block("es")
+    assert spanish[0] == "es       pico es-ES (pico /usr/share/pico/lang)"
+    assert spanish[1] == "licence Apache-2.0; Castilian Spanish (Spain), not Latin American"
+    assert any(line.startswith("measured: the recognizer misheard ") for line in spanish)
+    chinese = block("zh-Hans")
+    assert chinese[0].startswith("zh-Hans  espeak-ng cmn")
+    assert any("it cannot follow this voice" in line for line in chinese)
+    assert "better online: gTTS has a natural voice for it; set [audio] online = true in handouts.toml" in chinese
+    assert not any(line.startswith("better online") for line in block("ru"))
