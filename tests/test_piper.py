@@ -166,7 +166,7 @@ def test_handouts_voices_names_engine_voice_place_and_the_command_for_a_better_v
     spanish = lines.index(next(line for line in lines if line.startswith("es ")))
     assert lines[spanish].startswith("es       espeak-ng es-419 (espeak-ng ")
     assert lines[spanish + 1].strip() == "licence GPL-3.0-or-later"
-    [advice] = [line for line in lines[spanish + 1:spanish + 4] if line.strip().startswith("a neural voice: ")]
+    [advice] = [line for line in lines[spanish + 1:spanish + 6] if line.strip().startswith("a neural voice: ")]
     assert advice.endswith("-m piper.download_voices es_MX-claude-high --data-dir voices")
     assert any(line.startswith("tl       no narration: ") and "espeak-ng has no Tagalog voice" in line for line in lines)
     assert "no Piper voice for Korean is known" in result.out

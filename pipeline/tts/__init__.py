@@ -157,15 +157,15 @@ def choose_voice(config: Config, tag: str, exclude: tuple[str, ...] = ()) -> Voi
                           f"non-commercial use only: set [audio] noncommercial = true in handouts.toml if yours is")
             reasons.append(f"{name}: {voice.name} is for non-commercial use only")
             continue
-        fault = faults.known_fault(config, name, voice.name, engine.version())
-        if fault:
-            problems.append(fault)
-            reasons.append(f"{name}: {voice.name} failed in an earlier build")
-            continue
         why_not = engine.unavailable_reason()
         if why_not:
             reasons.append(f"{name}: {why_not}")
             missing = missing or why_not
+            continue
+        fault = faults.known_fault(config, name, voice.name, engine.version())
+        if fault:
+            problems.append(fault)
+            reasons.append(f"{name}: {voice.name} failed in an earlier build")
             continue
         return VoiceChoice(name, voice.name, where=voice.where, identity=voice.identity, problems=tuple(problems),
                            language=tag, licence=voice.licence, note=voice.note, advice=tuple(advice))
