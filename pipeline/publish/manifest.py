@@ -31,6 +31,8 @@ def write_manifest(config: Config, listed: list[Listed]) -> None:
             "catalog_version": item.info.get("catalog_version") or None,
             "engine": item.info.get("engine") or None,
             "voice": item.info.get("voice") or None,
+            "voice_licence": item.info.get("voice_licence") or None,
+            "voice_note": item.info.get("voice_note") or None,
             "duration_seconds": item.duration,
             "review": item.info.get("review"),
             "current": item.current,

@@ -95,7 +95,8 @@ class PiperEngine(Engine):
             except VoiceError as error:
                 problems.append(error.one_line())
                 continue
-            return Found(Voice(candidate.name, candidate.where, identity), tuple(problems))
+            return Found(Voice(candidate.name, candidate.where, identity,
+                               licence=piper_voices.model_card_licence(candidate)), tuple(problems))
         return Found(None, tuple(problems))
 
     def sound_parts(self, voice: str, language: str) -> tuple[str, ...]:

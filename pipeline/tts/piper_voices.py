@@ -260,3 +260,21 @@ def _update(cache_dir: Path, section: str, value) -> None:
         atomic.atomic_write_text(cache_dir / STORE_FILE, json.dumps(stored, indent=1, sort_keys=True))
     except OSError:  # a read-only cache: what was found is kept for this process only
         pass
+
+
+def model_card_licence(voice: VoiceFile) -> str:
+    """The licence the voice's MODEL_CARD states (Piper's voices carry one: '* License: CC0'),
+    '' when there is none next to the model."""
+    names = [f"{voice.name}.MODEL_CARD", f"{voice.name}.onnx.MODEL_CARD"]
+    if voice.package or len(list(voice.model.parent.glob("*.onnx"))) == 1:
+        names.append("MODEL_CARD")
+    for name in names:
+        try:
+            text = (voice.model.parent / name).read_text("utf-8", "replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            words = line.strip().lstrip("*-").strip()
+            if words.lower().startswith("license:"):
+                return words.split(":", 1)[1].strip()
+    return ""

@@ -19,9 +19,10 @@ import numpy as np
 
 from pipeline.core import atomic
 from pipeline.writers import sound
-from pipeline.core.errors import DependencyError, RenderError
+from pipeline.core.errors import DependencyError, RenderError, SpeechError
 from pipeline.writers.narration import narration_script
-from pipeline.tts import Speech, choose_voice, engine_class, voice_for_item
+from pipeline.tts import Speech, VoiceChoice, choose_voice, engine_class, faults, item_speaker
+from pipeline.tts.system import EngineFault
 from pipeline.core.job import Job
 from pipeline.writers.base import Writer, register
 
@@ -59,33 +60,53 @@ class AudioWriter(Writer):
     def key_parts(self, job: Job) -> dict[str, str]:
         choice = choose_voice(job.config, job.facts.tag)
         engine = engine_class(choice.engine)(job.config) if choice.engine else None
-        english = voice_for_item(job.config, engine, "en", choice.voice) if engine else ""
+        english_engine, english = item_speaker(job.config, choice.engine, "en", choice.voice) if engine else ("", "")
+        other = engine_class(english_engine)(job.config) if english_engine else None
         return {
             "engine": choice.engine or "",
             "voice": choice.voice or "",
+            "voice_licence": choice.licence,
+            "voice_note": choice.note,
             "engine_version": engine.version() if engine else "",
             "sound": "\0".join(engine.sound_parts(choice.voice, job.facts.tag)) if engine else "",
-            "english_voice": english,
-            "english_sound": "\0".join(engine.sound_parts(english, "en")) if engine else "",
+            "english_voice": f"{english_engine} {english}",
+            "english_sound": "\0".join((other.version(), *other.sound_parts(english, "en"))) if other else "",
         }
 
     def write(self, job: Job) -> dict[str, bytes]:
+        """The narration by the chosen voice; when its engine fails on a sentence (crash,
+        hang, no audio), the whole narration by the next engine, and the fault recorded so
+        that later builds choose that engine from the start."""
         choice = choose_voice(job.config, job.facts.tag)
-        if choice.engine is None:
-            raise DependencyError(f"no narration for {job.facts.english_name}: {choice.missing or choice.reason}")
-        engine = engine_class(choice.engine)(job.config)
+        faulted: list[str] = []
+        lines: list[str] = []
+        while True:
+            if choice.engine is None:
+                reason = "; ".join(lines) or choice.missing or choice.reason
+                raise (SpeechError if lines else DependencyError)(
+                    f"no narration for {job.facts.english_name}: {reason}")
+            try:
+                return self._narrate(job, choice, lines)
+            except EngineFault as fault:
+                engine = engine_class(choice.engine)(job.config)
+                faults.record_fault(job.config, choice.engine, choice.voice, engine.version(), fault.one_line())
+                faulted.append(choice.engine)
+                lines.append(fault.one_line())
+                choice = choose_voice(job.config, job.facts.tag, exclude=tuple(faulted))
+
+    def _narrate(self, job: Job, choice: VoiceChoice, fallbacks: list[str]) -> dict[str, bytes]:
         script = narration_script(job)
-        synthesizer = _CachedSynthesizer(job, engine)
+        synthesizer = _CachedSynthesizer(job)
 
         pieces: list[np.ndarray] = [sound.silence(LEAD_IN_SECONDS)]
         cues: list[Cue] = []
         clock = LEAD_IN_SECONDS
         for item in script:
-            voice = choice.voice if item.language == job.facts.tag else (
-                voice_for_item(job.config, engine, item.language, choice.voice))
-            samples = sound.trim(sound.decode(synthesizer.speak(item.spoken, voice, item.language).data))
+            engine, voice = (choice.engine, choice.voice) if item.language == job.facts.tag else (
+                item_speaker(job.config, choice.engine, item.language, choice.voice))
+            samples = sound.trim(sound.decode(synthesizer.speak(engine, item.spoken, voice, item.language).data))
             if samples.size == 0:
-                raise RenderError(f"{choice.engine} produced silence for {item.element_id!r}", file=job.stem)
+                raise RenderError(f"{engine} produced silence for {item.element_id!r}", file=job.stem)
             duration = samples.size / sound.SAMPLE_RATE
             cues.append(Cue(item.element_id, round(clock, 3), round(clock + duration, 3), item.shown,
                             item.chapter.id, item.chapter.title))
@@ -100,11 +121,15 @@ class AudioWriter(Writer):
                 for c in cues]
         total = decoded.size / sound.SAMPLE_RATE
 
-        mp3 = add_tags(mp3, job, cues, total, f"{choice.engine} {choice.voice}")
+        mp3 = add_tags(mp3, job, cues, total, choice)
         timeline = {
             "duration": round(total, 3),
             "engine": choice.engine,
             "voice": choice.voice,
+            "voice_licence": choice.licence,
+            "voice_note": choice.note,
+            "fallback_from": [f"{line}; {job.facts.english_name} is narrated by {choice.engine} ({choice.voice}) "
+                              f"instead" for line in fallbacks],
             "synthesized": synthesizer.synthesized,
             "reused": synthesizer.reused,
             "cues": [asdict(cue) for cue in cues],
@@ -119,25 +144,28 @@ class AudioWriter(Writer):
 class _CachedSynthesizer:
     """Speech per (engine version, voice, what else decides its sound, text), kept in the
     cache folder between builds. For espeak-ng the rest is the rate; for Piper the voice
-    file's checksum and its settings."""
+    file's checksum and its settings; for Pico, RHVoice and Open JTalk their voice files'
+    checksums."""
 
-    def __init__(self, job: Job, engine) -> None:
-        self.engine = engine
-        self.folder = job.config.cache_dir / "tts" / engine.NAME
-        self.version = engine.version()
+    def __init__(self, job: Job) -> None:
+        self.config = job.config
+        self.engines: dict[str, object] = {}
         self.synthesized = 0
         self.reused = 0
 
-    def speak(self, text: str, voice: str, language: str) -> Speech:
-        parts = (self.version, voice, *self.engine.sound_parts(voice, language), text)
+    def speak(self, engine_name: str, text: str, voice: str, language: str) -> Speech:
+        engine = self.engines.get(engine_name) or self.engines.setdefault(engine_name,
+                                                                          engine_class(engine_name)(self.config))
+        parts = (engine.version(), voice, *engine.sound_parts(voice, language), text)
         key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        folder = self.config.cache_dir / "tts" / engine_name
         for fmt in ("wav", "mp3"):
-            cached = self.folder / f"{key}.{fmt}"
+            cached = folder / f"{key}.{fmt}"
             if cached.exists():
                 self.reused += 1
                 return Speech(cached.read_bytes(), fmt)
-        speech = self.engine.synthesize(text, voice, language)
-        atomic.atomic_write_bytes(self.folder / f"{key}.{speech.format}", speech.data)
+        speech = engine.synthesize(text, voice, language)
+        atomic.atomic_write_bytes(folder / f"{key}.{speech.format}", speech.data)
         self.synthesized += 1
         return speech
 
@@ -172,11 +200,12 @@ def chapters_of(cues: list[Cue], total: float) -> list[tuple[str, str, float, fl
             for i, (cid, title, start) in enumerate(starts)]
 
 
-def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, voice: str) -> bytes:
-    """ID3v2.4: title, author, album, language, genre, comment, and CHAP + CTOC chapters."""
+def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, choice: VoiceChoice) -> bytes:
+    """ID3v2.4: title, author, album, language, genre, comment, the voice and its licence
+    (TSSE, TCOP), and CHAP + CTOC chapters."""
     import io
 
-    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TSSE, CTOCFlags
+    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TCOP, TDRC, TIT2, TLAN, TPE1, TSSE, CTOCFlags
 
     from pipeline.writers.html import byline
 
@@ -194,7 +223,8 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, voice: str) ->
     if job.notice:
         comment += f" · {job.notice.native}"
     tags.add(COMM(encoding=3, lang=language, desc="", text=comment))
-    tags.add(TSSE(encoding=3, text=f"{voice}; LAME via lameenc"))  # engine and voice
+    tags.add(TSSE(encoding=3, text=f"{choice.engine} {choice.voice}; LAME via lameenc"))  # engine and voice
+    tags.add(TCOP(encoding=3, text=copyright_line(job, choice)))
     chapters = chapters_of(cues, total)
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=[cid for cid, *_ in chapters],
@@ -205,6 +235,15 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, voice: str) ->
     buffer = io.BytesIO(mp3)
     tags.save(buffer, v2_version=4, padding=lambda info: 0)
     return buffer.getvalue()
+
+
+def copyright_line(job: Job, choice: VoiceChoice) -> str:
+    """TCOP: ID3 wants a year first; then who wrote the text, and the voice with its licence."""
+    meta = job.article.meta
+    year = meta.updated.year if meta.updated else ""
+    authors = ", ".join(meta.authors) or "Patient handouts"
+    voice = choice.credit() + (f", {choice.note}" if choice.note else "")
+    return f"{year} {authors}; narrated by {voice}".strip()
 
 
 def webvtt(cues: list[Cue]) -> str:
