@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core import atomic
-from pipeline.core.errors import VoiceError
+from pipeline.core.errors import StorageError, VoiceError
 from pipeline.core.locales import facts_for, implied_region, to_bcp47
 from pipeline.tts.environment import packages_fingerprint
 
@@ -258,5 +258,5 @@ def _update(cache_dir: Path, section: str, value) -> None:
     stored[section] = value
     try:
         atomic.atomic_write_text(cache_dir / STORE_FILE, json.dumps(stored, indent=1, sort_keys=True))
-    except OSError:  # a read-only cache: what was found is kept for this process only
+    except (OSError, StorageError):  # a read-only or full cache: what was found is kept for this process only
         pass

@@ -11,19 +11,18 @@ espeak-ng 22.05 kHz, others 16 kHz); decoding resamples it to the narration's ra
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pipeline.core import atomic
 from pipeline.writers import sound
-from pipeline.core.errors import DependencyError, RenderError
+from pipeline.core.errors import DependencyError, RenderError, SpeechError
 from pipeline.writers.narration import narration_script
-from pipeline.tts import Speech, choose_voice, engine_class, voice_for_item
+from pipeline.tts import choose_voice, engine_class, voice_for_item
+from pipeline.tts.cache import SpeechCache
 from pipeline.core.job import Job
-from pipeline.writers.base import Writer, register
+from pipeline.writers.base import NOTES, Writer, register
 
 LEAD_IN_SECONDS = 0.3
 TAIL_SECONDS = 0.7
@@ -75,7 +74,7 @@ class AudioWriter(Writer):
             raise DependencyError(f"no narration for {job.facts.english_name}: {choice.missing or choice.reason}")
         engine = engine_class(choice.engine)(job.config)
         script = narration_script(job)
-        synthesizer = _CachedSynthesizer(job, engine)
+        synthesizer = SpeechCache(job.config.cache_dir / "tts", engine)
 
         pieces: list[np.ndarray] = [sound.silence(LEAD_IN_SECONDS)]
         cues: list[Cue] = []
@@ -83,7 +82,8 @@ class AudioWriter(Writer):
         for item in script:
             voice = choice.voice if item.language == job.facts.tag else (
                 voice_for_item(job.config, engine, item.language, choice.voice))
-            samples = sound.trim(sound.decode(synthesizer.speak(item.spoken, voice, item.language).data))
+            speech = synthesizer.speak(item.spoken, voice, item.language)
+            samples = sound.trim(_decoded(speech.data, choice.engine, item.spoken))
             if samples.size == 0:
                 raise RenderError(f"{choice.engine} produced silence for {item.element_id!r}", file=job.stem)
             duration = samples.size / sound.SAMPLE_RATE
@@ -113,33 +113,19 @@ class AudioWriter(Writer):
             ".mp3": mp3,
             ".vtt": webvtt(cues).encode("utf-8"),
             ".timeline.json": json.dumps(timeline, ensure_ascii=False, indent=1).encode("utf-8"),
+            NOTES: "\n".join(f"{job.stem}: {note}" for note in synthesizer.notes()).encode("utf-8"),
         }
 
 
-class _CachedSynthesizer:
-    """Speech per (engine version, voice, what else decides its sound, text), kept in the
-    cache folder between builds. For espeak-ng the rest is the rate; for Piper the voice
-    file's checksum and its settings."""
+def _decoded(data: bytes, engine: str, text: str) -> np.ndarray:
+    """The engine's audio as samples; audio that does not decode is the engine's fault."""
+    import miniaudio
 
-    def __init__(self, job: Job, engine) -> None:
-        self.engine = engine
-        self.folder = job.config.cache_dir / "tts" / engine.NAME
-        self.version = engine.version()
-        self.synthesized = 0
-        self.reused = 0
-
-    def speak(self, text: str, voice: str, language: str) -> Speech:
-        parts = (self.version, voice, *self.engine.sound_parts(voice, language), text)
-        key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-        for fmt in ("wav", "mp3"):
-            cached = self.folder / f"{key}.{fmt}"
-            if cached.exists():
-                self.reused += 1
-                return Speech(cached.read_bytes(), fmt)
-        speech = self.engine.synthesize(text, voice, language)
-        atomic.atomic_write_bytes(self.folder / f"{key}.{speech.format}", speech.data)
-        self.synthesized += 1
-        return speech
+    try:
+        return sound.decode(data)
+    except miniaudio.DecodeError as error:
+        raise SpeechError(f"{engine} returned audio that cannot be decoded ({error}) for {text[:40]!r}",
+                          hint=f"check that {engine} works: run it by hand on this sentence") from None
 
 
 def _master_and_encode(samples: np.ndarray) -> tuple[np.ndarray, bytes, np.ndarray]:
