@@ -197,5 +197,13 @@ def webvtt(cues: list[Cue]) -> str:
     lines = ["WEBVTT", ""]
     for cue in cues:
         timing = f"{sound.clock_time(cue.start, 2)} --> {sound.clock_time(cue.end, 2)}"
-        lines += [cue.id, timing, cue.text.replace("-->", "->"), ""]
+        lines += [cue.id, timing, cue_text(cue.text), ""]
     return "\n".join(lines)
+
+
+def cue_text(text: str) -> str:
+    """Text as WebVTT cue text: `&`, `<` and `>` escaped (WebVTT's own escapes, which also
+    keep "-->" from ending the cue), so that "keep it <130/80" is read as text, never as
+    a tag, by a player or by a page that inserts cues as HTML. One line per cue."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(escaped.split())
