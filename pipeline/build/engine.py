@@ -58,7 +58,7 @@ def build_lock(cache_dir: Path, wait: bool, say: Callable[[str], None]) -> Itera
     try:
         handle = open(cache_dir / "build.lock", "a+")
     except OSError as error:
-        raise atomic.storage_error(error, cache_dir) from None
+        raise atomic.storage_error(error, cache_dir, name="build.lock") from None
     with handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -28,7 +28,6 @@ FULL = {errno.ENOSPC, errno.EDQUOT}
 READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 NOT_A_FOLDER = {errno.ENOTDIR, errno.EEXIST}
 GONE = {errno.EIO, errno.ENOTCONN, errno.ESTALE, errno.ENODEV, errno.EHOSTDOWN}
-ENVIRONMENT = FULL | READ_ONLY | NOT_A_FOLDER | GONE | {errno.ELOOP}
 
 
 def set_temp_dir(folder: Path) -> None:
@@ -124,6 +123,9 @@ def storage_error(error: OSError, folder: Path, needed: int = 0, name: str = "")
         culprit = _file_in_the_way(folder)
         return StorageError(f"{culprit} is a file, but a folder is needed there",
                             hint="move the file away, or choose another folder in [project] of handouts.toml")
+    if code == errno.EISDIR:
+        return StorageError(f"{folder / name if name else folder} is a folder, but a file is needed there",
+                            hint="move the folder away")
     if code in GONE:
         return StorageError(f"{folder}: the disk does not answer ({reason})",
                             hint="check that it is mounted and reachable, then build again")

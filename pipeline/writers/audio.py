@@ -82,8 +82,12 @@ class AudioWriter(Writer):
         for item in script:
             voice = choice.voice if item.language == job.facts.tag else (
                 voice_for_item(job.config, engine, item.language, choice.voice))
-            speech = synthesizer.speak(item.spoken, voice, item.language)
-            samples = sound.trim(_decoded(speech.data, choice.engine, item.spoken))
+            try:
+                speech = synthesizer.speak(item.spoken, voice, item.language)
+                samples = sound.trim(_decoded(speech.data, choice.engine, item.spoken))
+            except SpeechError as error:
+                error.file = error.file or job.stem
+                raise
             if samples.size == 0:
                 raise RenderError(f"{choice.engine} produced silence for {item.element_id!r}", file=job.stem)
             duration = samples.size / sound.SAMPLE_RATE
