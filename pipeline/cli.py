@@ -122,6 +122,8 @@ def _status(args, config) -> int:
     from pipeline.status import as_json, pair_lines, summary_lines
 
     state = BuildState(config.cache_dir)
+    if state.recovered:
+        print(f"note: {state.recovered}", file=sys.stderr)
     try:
         plan = plan_build(config, state)
     finally:
