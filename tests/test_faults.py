@@ -545,3 +545,26 @@ def test_no_fault_of_the_environment_is_reported_as_a_bug(fault, tmp_path):
         assert_not_a_bug(result)
         assert all(line.startswith(("handouts: ", "note: ", "waiting", "  ")) for line in result.stderr.splitlines()), \
             result.stderr
+
+
+def test_a_real_scheduler_answers_the_question_that_bounds_the_wait(tmp_path):
+    """The same question, asked of a real `dask scheduler`, is answered (so the bound on a
+    silent address never refuses a working cluster)."""
+    from pipeline.build.executors import _ask_scheduler
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    scheduler = subprocess.Popen([str(Path(sys.executable).with_name("dask")), "scheduler", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        _ask_scheduler(f"tcp://127.0.0.1:{port}", 20, "hint")  # raises if it does not answer as a scheduler
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
