@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--no-wait", action="store_true", help="refuse instead of waiting for a running build")
     build.add_argument("--scheduler", metavar="ADDRESS",
                        help="run tasks on Dask: 'local' starts a LocalCluster here, tcp://host:8786 uses a cluster")
+    build.add_argument("--scheduler-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="how long to wait for the Dask scheduler to answer (default 30)")
     build.add_argument("--strict", action="store_true",
                        help="exit non-zero when a language waits for translation (for publishing pipelines)")
     build.set_defaults(run=_build)
@@ -120,6 +122,8 @@ def _status(args, config) -> int:
     from pipeline.status import as_json, pair_lines, summary_lines
 
     state = BuildState(config.cache_dir)
+    if state.recovered:
+        print(f"note: {state.recovered}", file=sys.stderr)
     try:
         plan = plan_build(config, state)
     finally:
@@ -157,6 +161,7 @@ def _build(args, config) -> int:
     with progress_display(quiet=args.quiet) as progress:
         report = build_and_publish(config, args.formats, slugs=args.slugs, languages=args.languages,
                                    jobs=max(1, args.jobs), scheduler=args.scheduler, wait=not args.no_wait,
+                                   scheduler_timeout=args.scheduler_timeout,
                                    progress=progress)
     for problem in report.problems:
         _error(problem.one_line())

@@ -264,6 +264,8 @@ def test_killed_builds_never_leave_a_partial_file_and_the_next_one_resumes(tmp_p
 def test_a_full_disk_during_a_write_leaves_the_old_file(small_project, tmp_path, monkeypatch):
     import errno
 
+    from pipeline.core.errors import StorageError
+
     from pipeline.core import atomic
 
     root = copy_project(tmp_path / "disk")
@@ -289,7 +291,7 @@ def test_a_full_disk_during_a_write_leaves_the_old_file(small_project, tmp_path,
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(atomic.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="the disk is full"):
         run_build(root, ["en"], formats=["html"])
     monkeypatch.undo()
     assert target.read_bytes() == before

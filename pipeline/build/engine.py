@@ -9,8 +9,10 @@ vouches for a file it did not see written; the next build resumes from there.
 from __future__ import annotations
 
 import contextlib
-import os
+import errno
 import fcntl
+import os
+import sqlite3
 import sys
 import json
 import time
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.build.executors import make_executor
+from pipeline.build.executors import Executor, make_executor
 from pipeline.build.keys import digest
 from pipeline.build.plan import BuildPlan, PairPlan, Task, plan_build
 from pipeline.build.state import BuildState
@@ -26,8 +28,9 @@ from pipeline.build.tasks import Payload
 from pipeline.core import atomic
 from pipeline.core.config import Config
 from pipeline.core.layout import find_sources, source_problems
-from pipeline.core.errors import ConfigError, HandoutsError, RenderError
+from pipeline.core.errors import ConfigError, HandoutsError, RenderError, StorageError
 from pipeline.writers import writer_names
+from pipeline.writers.base import NOTES
 
 Progress = Callable[[int, int, list[str]], None]
 
@@ -47,21 +50,31 @@ class BuildReport:
 
 @contextlib.contextmanager
 def build_lock(cache_dir: Path, wait: bool, say: Callable[[str], None]) -> Iterator[None]:
-    """One build at a time per tree: a second one waits (or refuses with --no-wait)."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(cache_dir / "build.lock", "a+") as handle:
+    """One build at a time per tree: a second one waits (or refuses with --no-wait).
+
+    A POSIX record lock (`lockf`), not `flock`: it belongs to this process alone, is not
+    inherited by worker processes, and the kernel drops it the moment this process ends,
+    however it ends. A killed build never leaves a lock that makes the next one wait."""
+    atomic.make_folder(cache_dir)
+    try:
+        handle = open(cache_dir / "build.lock", "a+")
+    except OSError as error:
+        raise atomic.storage_error(error, cache_dir, name="build.lock") from None
+    with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EAGAIN):
+                raise atomic.storage_error(error, cache_dir) from None
             if not wait:
                 raise HandoutsError("another build is running in this folder",
                                     hint="wait for it to finish, or run without --no-wait to queue") from None
             say("another build is running in this folder; waiting for it to finish")
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
 def resolve(config: Config, relative: str) -> Path:
@@ -102,6 +115,7 @@ def build(
     jobs: int = 1,
     scheduler: str | None = None,
     wait: bool = True,
+    scheduler_timeout: float = 30.0,
     progress: Progress | None = None,
     say: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
     after_task: Callable[[BuildState, BuildPlan], None] | None = None,
@@ -117,7 +131,7 @@ def build(
         atomic.clean_temp_dir()
         state = BuildState(config.cache_dir)
         try:
-            plan = plan_build(config, state)
+            plan = _plan_with(config, state, report)
             report.plan = plan
             selected = plan.select(slugs, languages)
             names = with_dependencies(formats or writer_names(), selected)
@@ -131,14 +145,29 @@ def build(
                 else:
                     pending.append(task)
             if pending:
-                _run(config, state, plan, pending, jobs, scheduler, report, progress, after_task,
-                     len(report.cached), len(tasks))
+                executor = make_executor(scheduler, jobs, len(pending), scheduler_timeout)
+                _run(config, state, plan, pending, executor, report, progress, after_task, len(report.cached),
+                     len(tasks))
             if finish:
                 finish(state, plan, report)
+            if report.built or not state.has_record():
+                state.write_record()
         finally:
             state.close()
     report.seconds = time.perf_counter() - clock
     return report
+
+
+def _plan_with(config: Config, state: BuildState, report: BuildReport) -> BuildPlan:
+    """Plan from the state; a state found damaged is made anew from the files on disk first."""
+    try:
+        if not state.recovered:
+            return plan_build(config, state)
+    except sqlite3.DatabaseError as error:
+        state.reset(error)
+    report.notices.append(state.recovered)
+    state.restore_outputs(lambda relative: _resolved(config, relative))
+    return plan_build(config, state)
 
 
 def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str], report: BuildReport,
@@ -161,11 +190,10 @@ def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str
                         if problem.one_line() not in seen]
 
 
-def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task], jobs: int,
-         scheduler: str | None, report: BuildReport, progress: Progress | None,
+def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task], executor: Executor,
+         report: BuildReport, progress: Progress | None,
          after_task: Callable[[BuildState, BuildPlan], None] | None, done: int, total: int) -> None:
     """Run the pending tasks, each after the tasks it uses, and store each result."""
-    executor = make_executor(scheduler, jobs, len(pending))
     report.executor = executor.name
     waiting = list(pending)
     pending_names = {task.name for task in pending}
@@ -196,6 +224,8 @@ def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task]
                 task = running.pop(handle)
                 finished.add(task.name)
                 done += 1
+                if isinstance(result, StorageError):
+                    raise result  # the disk refused: every next task would fail the same way
                 if isinstance(result, HandoutsError):
                     report.failed.append(result)
                     failed.add(task.name)
@@ -206,6 +236,8 @@ def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task]
                                                      file=f"{task.slug}.{task.language}"))
                     failed.add(task.name)
                     continue
+                report.notices += [line for line in result.pop(NOTES, b"").decode().splitlines()
+                                   if line not in report.notices]
                 degraded = [use for use in task.uses if use in failed]
                 _store(config, state, plan, task, result, degraded)
                 report.notices += [line for line in _fallback_lines(result) if line not in report.notices]

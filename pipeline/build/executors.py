@@ -55,11 +55,42 @@ class InlineExecutor(Executor):
             yield handle, handle.result
 
 
+def die_with(coordinator: int) -> None:
+    """Run in each local worker process as it starts: end it when the coordinator ends,
+    however it ends (`kill -9`, the out-of-memory killer, a closed terminal). Linux's
+    parent-death signal where there is one, else a thread that watches the parent."""
+    import ctypes
+    import os
+    import signal
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:  # pragma: no cover - the build machines are Linux
+        def watch() -> None:
+            while os.getppid() == coordinator:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != coordinator:  # it ended before the signal was asked for
+        os._exit(1)
+
+
 class ProcessExecutor(Executor):
     def __init__(self, jobs: int) -> None:
         self.name = f"{jobs} local processes"
         self.jobs = jobs
-        self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs)
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        import os
+
+        return concurrent.futures.ProcessPoolExecutor(max_workers=self.jobs, initializer=die_with,
+                                                      initargs=(os.getpid(),))
 
     def submit(self, payload: Payload) -> Any:
         return self.pool.submit(run_task, payload)
@@ -72,7 +103,7 @@ class ProcessExecutor(Executor):
             except concurrent.futures.process.BrokenProcessPool:
                 # The tasks of the broken pool fail; a new pool runs the rest of the build.
                 if self.pool._broken:  # noqa: SLF001 - the standard library's own flag
-                    self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=self.jobs)
+                    self.pool = self._new_pool()
                 yield future, RenderError("a worker process died while building this output",
                                           hint="build again; the outputs already built are kept")
 
@@ -83,7 +114,7 @@ class ProcessExecutor(Executor):
 class DaskExecutor(Executor):
     """Tasks on a Dask cluster: the same pure task function, its payload shipped to a worker."""
 
-    def __init__(self, address: str, jobs: int) -> None:
+    def __init__(self, address: str, jobs: int, timeout: float = 30.0) -> None:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - dask is a dependency
@@ -102,12 +133,12 @@ class DaskExecutor(Executor):
             if not address.startswith(("tcp://", "tls://")):
                 raise ConfigError(f"--scheduler {address!r} is not a scheduler address",
                                   hint="use 'local' or an address such as tcp://host:8786")
+            hint = "start it with 'dask scheduler' and workers with 'dask worker " + address + "'"
+            _ask_scheduler(address, timeout, hint)
             try:
-                self.client = Client(address, timeout="10s")
+                self.client = Client(address, timeout=f"{timeout}s")
             except (OSError, TimeoutError) as error:
-                raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}",
-                                  hint="start it with 'dask scheduler' and workers with 'dask worker " + address + "'"
-                                  ) from None
+                raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}", hint=hint) from None
             self.name = f"the Dask cluster at {address}"
 
     def submit(self, payload: Payload) -> Any:
@@ -130,9 +161,33 @@ class DaskExecutor(Executor):
             self.cluster.close()
 
 
-def make_executor(scheduler: str | None, jobs: int, pending: int) -> Executor:
+def _ask_scheduler(address: str, timeout: float, hint: str) -> None:
+    """Ask the scheduler who it is, within `timeout` seconds, before handing it any work.
+    Dask's Client waits forever for an answer from an address where something accepts
+    connections but never speaks Dask (its own timeout covers only the connection)."""
+    import asyncio
+
+    from distributed.core import rpc
+
+    async def identity() -> dict:
+        async with rpc(address) as scheduler:
+            return await scheduler.identity()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(identity(), timeout))
+    except (TimeoutError, asyncio.TimeoutError):
+        raise ConfigError(f"the Dask scheduler at {address} did not answer within {timeout:g} s",
+                          hint=f"check that a Dask scheduler listens there ({hint}), or wait longer with "
+                               f"--scheduler-timeout") from None
+    except (OSError, ValueError, TypeError) as error:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}", hint=hint) from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise ConfigError(f"{address} answered, but not as a Dask scheduler", hint=hint)
+
+
+def make_executor(scheduler: str | None, jobs: int, pending: int, timeout: float = 30.0) -> Executor:
     if scheduler:
-        return DaskExecutor(scheduler, max(1, jobs))
+        return DaskExecutor(scheduler, max(1, jobs), timeout)
     if jobs <= 1 or pending <= 1:
         return InlineExecutor()
     return ProcessExecutor(jobs)

@@ -13,6 +13,12 @@ Four tables, each written row by row as the build goes, never rewritten whole:
 
 One transaction per finished task: a build killed at any moment leaves a state that
 matches the complete files on disk (SQLite's journal makes each commit all or nothing).
+
+The state is a cache of what is on disk, so a database that cannot be read (overwritten,
+truncated, a disk error) is moved aside with one line and made anew. Beside it, after
+each build that wrote something, `outputs-record.json` keeps the outputs table (path,
+key, size, checksum): a new state takes back every file whose bytes still have the
+recorded checksum, and only the others are built again.
 """
 
 from __future__ import annotations
@@ -23,10 +29,15 @@ import os
 import pickle
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+from pipeline.core import atomic
+from pipeline.core.errors import StorageError
 
 STATE_NAME = "state.sqlite"
+RECORD_NAME = "outputs-record.json"
 SCHEMA_VERSION = "5"
+TABLES = ("inputs", "pairs", "outputs", "settings")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode INTEGER,
@@ -43,28 +54,73 @@ class BuildState:
     """The state database of one project (in its cache folder)."""
 
     def __init__(self, cache_dir: Path) -> None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        atomic.make_folder(cache_dir)
         self.path = cache_dir / STATE_NAME
-        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        if self.setting("schema") != SCHEMA_VERSION:
-            with self.transaction():
-                for table in ("inputs", "pairs", "outputs", "settings"):
-                    self.db.execute(f"DELETE FROM {table}")
-                self._put_setting("schema", SCHEMA_VERSION)
-                self._put_setting("generation", "0")
+        self.record_path = cache_dir / RECORD_NAME
+        self.recovered = ""  # the line that says the state was unreadable and made anew
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError as error:
+            if _is_disk_refusal(error):
+                raise self._storage_error(error) from None
+            self.recovered = self._move_aside(error)
+            self.db = self._open()
         self._inputs: dict[str, tuple] | None = None
         self._outputs: dict[str, tuple] | None = None
         self._pending_inputs: list[tuple] = []
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, and read every table through once, so that a damaged file is found here
+        rather than halfway through a build."""
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            for table in TABLES:  # walks each table's pages: finds a truncated or overwritten file
+                db.execute(f"SELECT count(*) FROM {table}").fetchone()
+            schema = db.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone()
+            if not schema or schema[0] != SCHEMA_VERSION:
+                db.execute("BEGIN IMMEDIATE")
+                for table in TABLES:
+                    db.execute(f"DELETE FROM {table}")
+                db.executemany("INSERT OR REPLACE INTO settings VALUES (?, ?)",
+                               [("schema", SCHEMA_VERSION), ("generation", "0")])
+                db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def reset(self, error: sqlite3.DatabaseError) -> None:
+        """A damage found after opening (in a page the first read-through did not reach)."""
+        self.db.close()
+        self.recovered = self._move_aside(error)
+        self.db = self._open()
+        self._inputs, self._outputs, self._pending_inputs = None, None, []
+
+    def _move_aside(self, error: sqlite3.DatabaseError) -> str:
+        broken = self.path.with_name(STATE_NAME + ".broken")
+        try:
+            os.replace(self.path, broken)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        except OSError as move_error:
+            raise atomic.storage_error(move_error, self.path.parent) from None
+        return (f"the build state {self.path} could not be read ({error}); moved it to {broken.name} and "
+                f"made it anew from the files on disk")
+
+    def _storage_error(self, error: sqlite3.Error):
+        what = "the disk is full" if "full" in str(error) else f"cannot write the build state ({error})"
+        return StorageError(f"{self.path.parent}: {what}",
+                            hint="free some space or make the cache folder writable, then build again")
 
     def close(self) -> None:
         self.flush_inputs()
         self.db.close()
 
     def transaction(self) -> "_Transaction":
-        return _Transaction(self.db)
+        return _Transaction(self)
 
     # --- input files -----------------------------------------------------------------
 
@@ -171,6 +227,44 @@ class BuildState:
         """How many times outputs were recorded: anything built since a moment changes it."""
         return int(self.setting("generation") or 0)
 
+    # --- the record of outputs, for a state made anew -----------------------------------
+
+    def has_record(self) -> bool:
+        return self.record_path.exists()
+
+    def write_record(self) -> None:
+        """Keep the outputs table beside the database (see the module's docstring)."""
+        rows = [[path, key, size, sha, info] for path, key, size, _, sha, info
+                in self.db.execute("SELECT * FROM outputs ORDER BY path")]
+        atomic.atomic_write_text(self.record_path, json.dumps({"schema": SCHEMA_VERSION, "outputs": rows}))
+
+    def restore_outputs(self, locate: Callable[[str], str]) -> int:
+        """Take back, from the record, every output whose bytes on disk still have the
+        recorded size and checksum; return how many."""
+        try:
+            record = json.loads(self.record_path.read_text("utf-8"))
+            rows = record["outputs"] if record.get("schema") == SCHEMA_VERSION else []
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+        restored = []
+        for relative, key, size, sha, info in rows:
+            path = locate(relative)
+            try:
+                stat = os.stat(path)
+                if stat.st_size != size:
+                    continue
+                with open(path, "rb") as handle:
+                    if hashlib.sha256(handle.read()).hexdigest() != sha:
+                        continue
+            except OSError:
+                continue
+            restored.append((relative, key, stat.st_size, stat.st_mtime_ns, sha, info))
+        if restored:
+            with self.transaction():
+                self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)", restored)
+        self._outputs = None
+        return len(restored)
+
     # --- settings --------------------------------------------------------------------
 
     def setting(self, name: str) -> str | None:
@@ -186,11 +280,31 @@ class BuildState:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    """BEGIN ... COMMIT; a disk that refuses the commit (full, read-only) is one line."""
+
+    def __init__(self, state: BuildState) -> None:
+        self.state = state
+        self.db = state.db
 
     def __enter__(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, kind, *_) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+    def __exit__(self, kind, error, _) -> bool:
+        try:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        except sqlite3.OperationalError as commit_error:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if _is_disk_refusal(commit_error):
+                raise self.state._storage_error(commit_error) from None
+            raise
+        if isinstance(error, sqlite3.OperationalError) and _is_disk_refusal(error):
+            raise self.state._storage_error(error) from None
+        return False
+
+
+def _is_disk_refusal(error: sqlite3.Error) -> bool:
+    """SQLite's words for a disk that refuses, as opposed to a damaged file."""
+    text = str(error)
+    return any(words in text for words in ("disk is full", "readonly database", "unable to open database",
+                                           "disk I/O error"))

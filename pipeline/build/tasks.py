@@ -27,10 +27,10 @@ def run_task(payload: Payload) -> dict[str, bytes] | HandoutsError:
     """The task's files, or the problem that stopped it (returned, not raised, so that a
     cluster does not retry a task that failed on its input)."""
     job = payload.job
-    atomic.set_temp_dir(job.config.cache_dir / "tmp")
     job.upstream = payload.upstream
     writer = get_writer(payload.writer)
     try:
+        atomic.set_temp_dir(job.config.cache_dir / "tmp")
         return writer.write(job)
     except HandoutsError as error:
         return error

@@ -3,6 +3,8 @@ pyloudnorm for loudness, and the WebVTT captions parsed against the chapters."""
 
 from __future__ import annotations
 
+import html
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +113,8 @@ class Caption:
 
 
 def read_webvtt(path: Path) -> list[Caption]:
-    """Cues of a WebVTT file (identifier, times, text); raises ValueError if malformed."""
+    """Cues of a WebVTT file (identifier, times, text with its escapes read); raises
+    ValueError if malformed, or if cue text holds a raw '<' (WebVTT would read a tag)."""
     blocks = path.read_text("utf-8").strip().split("\n\n")
     if not blocks or not blocks[0].startswith("WEBVTT"):
         raise ValueError("not a WebVTT file")
@@ -127,5 +130,8 @@ def read_webvtt(path: Path) -> list[Caption]:
         # In whole milliseconds, as written (17 + 0.923 is 17.923000000000002 in floating point).
         start = (numbers[0] * 3_600_000 + numbers[1] * 60_000 + numbers[2] * 1000 + numbers[3]) / 1000
         end = (numbers[4] * 3_600_000 + numbers[5] * 60_000 + numbers[6] * 1000 + numbers[7]) / 1000
-        captions.append(Caption(lines[0], start, end, "\n".join(lines[2:])))
+        text = "\n".join(lines[2:])
+        if "<" in text or "-->" in text:
+            raise ValueError(f"cue text with a raw '<' or '-->' (a tag, or the end of the cue): {text!r}")
+        captions.append(Caption(lines[0], start, end, html.unescape(text)))
     return captions

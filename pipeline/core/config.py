@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import characters
 from pipeline.core.errors import ConfigError
 from pipeline.core.locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
 
@@ -317,6 +318,10 @@ def _clinic(values: dict, root: Path, where: _Locator) -> Clinic:
         if not str(values.get(key, "")).strip():
             raise ConfigError(f"[clinic] has no {key}", file=CONFIG_NAME, line=where.section("clinic"),
                               hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
+    for key, value in values.items():  # every handout shows them: TOML's escapes may make unsafe text
+        unsafe = characters.problem(str(value))
+        if unsafe:
+            raise ConfigError(f"clinic.{key}: {unsafe[1]}", file=CONFIG_NAME, line=where.key(key), hint=unsafe[2])
     phone = values["phone"].strip()
     try:
         possible = phonenumbers.is_possible_number(phonenumbers.parse(phone, "US"))

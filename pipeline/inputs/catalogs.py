@@ -18,6 +18,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
+from pipeline.core import characters
 from pipeline.core.errors import CatalogError
 from pipeline.core.layout import UI_DOMAIN, catalog_ids_on_disk, catalog_path, template_path  # noqa: F401 - re-exported
 from pipeline.core.job import ReviewState
@@ -154,6 +155,10 @@ def read_catalog(path: Path, *, locale: str | None, shown: str | None = None) ->
 
 
 def parse_catalog(text: str, *, locale: str | None, shown: str) -> ProjectCatalog:
+    unsafe = characters.problem(text)
+    if unsafe:
+        index, what, hint = unsafe
+        raise CatalogError(what, file=shown, line=characters.line_of(text, index), hint=hint)
     catalog = ProjectCatalog(locale=locale, domain=None, charset="utf-8")
     parser = _StrictParser(catalog, shown)
     try:

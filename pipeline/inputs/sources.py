@@ -18,6 +18,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from pipeline.core import characters
 from pipeline.inputs import images
 from pipeline.core.document import (
     Article,
@@ -84,6 +85,10 @@ def read_article(path: Path, root: Path | None = None) -> Article:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise SourceError("the file is not UTF-8 text", file=shown, line=line, hint="save it as UTF-8") from None
+    unsafe = characters.problem(text)
+    if unsafe:
+        index, what, hint = unsafe
+        raise SourceError(what, file=shown, line=characters.line_of(text, index), hint=hint)
     return parse_article(text, slug=slug, shown_path=shown, folder=path.parent)
 
 
@@ -163,13 +168,20 @@ def _metadata(fields: dict[str, Any], lines: dict[str, int], shown: str, ids: "_
     def wrong(key: str, value: Any) -> SourceError:
         return SourceError(f"'{key}' must be a {FIELDS[key]}, not {value!r}", file=shown, line=lines.get(key))
 
+    def safe(key: str, value: str) -> str:
+        """A value as YAML decoded it: its escapes (\\u202E) may make what the file does not show."""
+        unsafe = characters.problem(value)
+        if unsafe:
+            raise SourceError(f"{key}: {unsafe[1]}", file=shown, line=lines.get(key), hint=unsafe[2])
+        return value
+
     def text_field(key: str) -> str | None:
         value = fields.get(key)
         if value is None:
             return None
         if isinstance(value, (dict, list, bool)) or not str(value).strip():
             raise wrong(key, value)
-        return " ".join(str(value).split())
+        return " ".join(safe(key, str(value)).split())
 
     def list_field(key: str) -> list[str]:
         value = fields.get(key)
@@ -177,7 +189,7 @@ def _metadata(fields: dict[str, Any], lines: dict[str, int], shown: str, ids: "_
             return []
         if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in value):
             raise wrong(key, value)
-        return [" ".join(str(v).split()) for v in value]
+        return [" ".join(safe(key, str(v)).split()) for v in value]
 
     language_value = text_field("language")
     try:
@@ -197,7 +209,8 @@ def _metadata(fields: dict[str, Any], lines: dict[str, int], shown: str, ids: "_
                 file=shown, line=lines.get("reviewers"),
                 hint="write '- name: Violet Hanft' and '  credentials: RN'",
             )
-        reviewers.append(Reviewer(str(entry["name"]).strip(), str(entry.get("credentials") or "").strip()))
+        reviewers.append(Reviewer(safe("reviewers", str(entry["name"])).strip(),
+                                  safe("reviewers", str(entry.get("credentials") or "")).strip()))
 
     updated = fields.get("updated")
     if updated is not None:
@@ -358,6 +371,9 @@ class _BodyReader:
 
     def _figure(self, token: Token, image: Token) -> Figure:
         alt = " ".join((image.content or "").split())
+        unsafe = characters.problem(alt)
+        if unsafe:
+            raise self.error(f"the alt text has {unsafe[1]}", token, hint=unsafe[2])
         if not alt:
             raise self.error("an image without alt text", token,
                              hint="describe the image for readers who cannot see it: ![what it shows](file.png)")
@@ -429,7 +445,10 @@ class _BodyReader:
             kind = token.type
             if closing is not None and kind == closing:
                 return spans, index + 1
-            if kind == "text":
+            if kind == "text":  # after Markdown's character references (&#x202E;) are decoded
+                unsafe = characters.problem(token.content)
+                if unsafe:
+                    raise self.error(unsafe[1], owner, hint=unsafe[2])
                 spans.append(Text(token.content))
                 index += 1
             elif kind == "softbreak":

@@ -30,17 +30,22 @@ def environment_fingerprint(config) -> str:
 
 
 def _folder_entries(folder: Path) -> list[tuple[str, int, int]]:
+    """Name, size and time of each entry; an entry or folder that cannot be read (a
+    dangling link, a loop of links, a mount that vanished) counts by its error number,
+    and the voice finder says what is wrong with it."""
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as error:
+        return [("", -error.errno, -1)]
     rows = []
     for entry in entries:
         try:
             stat = entry.stat()
-        except FileNotFoundError:  # a dangling link
-            stat = None
-        rows.append((entry.name, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
+            rows.append((entry.name, stat.st_size, stat.st_mtime_ns))
+        except OSError as error:
+            rows.append((entry.name, -(error.errno or 1), -1))
     return sorted(rows)
 
 

@@ -144,7 +144,7 @@ def _settings(config_path: Path) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=None)
 def _read_settings(config_path: Path, stamp: int) -> dict[str, float]:
-    inference = json.loads(config_path.read_text("utf-8")).get("inference", {})
+    inference = piper_voices.description(config_path).get("inference", {})
     return {"noise_scale": float(inference.get("noise_scale", 0.667)),
             "length_scale": float(inference.get("length_scale", 1.0)),
             "noise_w": float(inference.get("noise_w", 0.8))}
@@ -206,7 +206,7 @@ def _load(model_path: Path, config_path: Path, model_stamp: int, config_stamp: i
     options.log_severity_level = 3  # a retry with more room for noise is not an error
     session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
                                            providers=["CPUExecutionProvider"])
-    config = PiperConfig.from_dict(json.loads(config_path.read_text("utf-8")))
+    config = PiperConfig.from_dict(piper_voices.description(config_path))
     settings = _settings(config_path)
     return _Loaded(
         voice=PiperVoice(session=session, config=config),

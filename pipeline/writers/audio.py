@@ -11,20 +11,19 @@ espeak-ng 22.05 kHz, others 16 kHz); decoding resamples it to the narration's ra
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pipeline.core import atomic
 from pipeline.writers import sound
 from pipeline.core.errors import DependencyError, RenderError, SpeechError
 from pipeline.writers.narration import narration_script
-from pipeline.tts import Speech, VoiceChoice, choose_voice, engine_class, faults, item_speaker
+from pipeline.tts import VoiceChoice, choose_voice, engine_class, faults, item_speaker
+from pipeline.tts.cache import SpeechCache
 from pipeline.tts.system import EngineFault
 from pipeline.core.job import Job
-from pipeline.writers.base import Writer, register
+from pipeline.writers.base import NOTES, Writer, register
 
 LEAD_IN_SECONDS = 0.3
 TAIL_SECONDS = 0.7
@@ -96,7 +95,7 @@ class AudioWriter(Writer):
 
     def _narrate(self, job: Job, choice: VoiceChoice, fallbacks: list[str]) -> dict[str, bytes]:
         script = narration_script(job)
-        synthesizer = _CachedSynthesizer(job)
+        synthesizer = _Synthesizers(job)
 
         pieces: list[np.ndarray] = [sound.silence(LEAD_IN_SECONDS)]
         cues: list[Cue] = []
@@ -104,7 +103,12 @@ class AudioWriter(Writer):
         for item in script:
             engine, voice = (choice.engine, choice.voice) if item.language == job.facts.tag else (
                 item_speaker(job.config, choice.engine, item.language, choice.voice))
-            samples = sound.trim(sound.decode(synthesizer.speak(engine, item.spoken, voice, item.language).data))
+            try:
+                speech = synthesizer.speak(engine, item.spoken, voice, item.language)
+                samples = sound.trim(_decoded(speech.data, engine, item.spoken))
+            except SpeechError as error:
+                error.file = error.file or job.stem
+                raise
             if samples.size == 0:
                 raise RenderError(f"{engine} produced silence for {item.element_id!r}", file=job.stem)
             duration = samples.size / sound.SAMPLE_RATE
@@ -138,36 +142,46 @@ class AudioWriter(Writer):
             ".mp3": mp3,
             ".vtt": webvtt(cues).encode("utf-8"),
             ".timeline.json": json.dumps(timeline, ensure_ascii=False, indent=1).encode("utf-8"),
+            NOTES: "\n".join(f"{job.stem}: {note}" for note in synthesizer.notes()).encode("utf-8"),
         }
 
 
-class _CachedSynthesizer:
-    """Speech per (engine version, voice, what else decides its sound, text), kept in the
-    cache folder between builds. For espeak-ng the rest is the rate; for Piper the voice
-    file's checksum and its settings; for Pico, RHVoice and Open JTalk their voice files'
-    checksums."""
+class _Synthesizers:
+    """One checked synthesis cache per engine: a narration may switch engine for a passage
+    in another language (a name, a quoted word)."""
 
     def __init__(self, job: Job) -> None:
         self.config = job.config
-        self.engines: dict[str, object] = {}
-        self.synthesized = 0
-        self.reused = 0
+        self.caches: dict[str, SpeechCache] = {}
 
-    def speak(self, engine_name: str, text: str, voice: str, language: str) -> Speech:
-        engine = self.engines.get(engine_name) or self.engines.setdefault(engine_name,
-                                                                          engine_class(engine_name)(self.config))
-        parts = (engine.version(), voice, *engine.sound_parts(voice, language), text)
-        key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-        folder = self.config.cache_dir / "tts" / engine_name
-        for fmt in ("wav", "mp3"):
-            cached = folder / f"{key}.{fmt}"
-            if cached.exists():
-                self.reused += 1
-                return Speech(cached.read_bytes(), fmt)
-        speech = engine.synthesize(text, voice, language)
-        atomic.atomic_write_bytes(folder / f"{key}.{speech.format}", speech.data)
-        self.synthesized += 1
-        return speech
+    def speak(self, engine_name: str, text: str, voice: str, language: str):
+        cache = self.caches.get(engine_name)
+        if cache is None:
+            cache = self.caches[engine_name] = SpeechCache(self.config.cache_dir / "tts",
+                                                           engine_class(engine_name)(self.config))
+        return cache.speak(text, voice, language)
+
+    @property
+    def synthesized(self) -> int:
+        return sum(cache.synthesized for cache in self.caches.values())
+
+    @property
+    def reused(self) -> int:
+        return sum(cache.reused for cache in self.caches.values())
+
+    def notes(self) -> list[str]:
+        return [note for cache in self.caches.values() for note in cache.notes()]
+
+
+def _decoded(data: bytes, engine: str, text: str) -> np.ndarray:
+    """The engine's audio as samples; audio that does not decode is the engine's fault."""
+    import miniaudio
+
+    try:
+        return sound.decode(data)
+    except miniaudio.DecodeError as error:
+        raise SpeechError(f"{engine} returned audio that cannot be decoded ({error}) for {text[:40]!r}",
+                          hint=f"check that {engine} works: run it by hand on this sentence") from None
 
 
 def _master_and_encode(samples: np.ndarray) -> tuple[np.ndarray, bytes, np.ndarray]:
@@ -250,5 +264,13 @@ def webvtt(cues: list[Cue]) -> str:
     lines = ["WEBVTT", ""]
     for cue in cues:
         timing = f"{sound.clock_time(cue.start, 2)} --> {sound.clock_time(cue.end, 2)}"
-        lines += [cue.id, timing, cue.text.replace("-->", "->"), ""]
+        lines += [cue.id, timing, cue_text(cue.text), ""]
     return "\n".join(lines)
+
+
+def cue_text(text: str) -> str:
+    """Text as WebVTT cue text: `&`, `<` and `>` escaped (WebVTT's own escapes, which also
+    keep "-->" from ending the cue), so that "keep it <130/80" is read as text, never as
+    a tag, by a player or by a page that inserts cues as HTML. One line per cue."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(escaped.split())

@@ -14,6 +14,11 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.job import Job
 
 
+# A writer's result may carry, under this key, lines to tell the user that arose while
+# writing (a damaged cache entry made again): UTF-8, one per line. It is not a file.
+NOTES = "notes"
+
+
 class Writer:
     NAME: ClassVar[str] = ""
     SUFFIXES: ClassVar[tuple[str, ...]] = ()
