@@ -21,7 +21,7 @@ DEFAULT_ENGINES = ("piper", "espeak-ng")
 DEFAULT_VOICES_FOLDER = "voices"
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
+    "project": {"sources": str, "translations": str, "outputs": str, "cache": str, "review": str},
     "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool, "base_url": str},
     "clinic": {"name": str, "phone": str, "address": str, "website": str, "logo": str, "logo_alt": str},
     "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int},
@@ -62,6 +62,7 @@ class Config:
     languages: tuple[str, ...]
     # Piper voices laid out as `python -m piper.download_voices NAME --data-dir <voices_dir>` writes them.
     voices_dir: Path = Path(DEFAULT_VOICES_FOLDER)
+    review_dir: Path = Path("review")  # review sheets and the approval ledger: never published
     publish_unreviewed: bool = True
     strict: bool = False  # a language waiting for translation fails the build
     paper: str = "letter"
@@ -182,6 +183,7 @@ def load_config(root: Path) -> Config:
         translations_dir=folder("translations", "translations"),
         outputs_dir=folder("outputs", "outputs"),
         cache_dir=folder("cache", ".cache/handouts"),
+        review_dir=folder("review", "review"),
         languages=languages,
         voices_dir=(root / audio.get("voices", DEFAULT_VOICES_FOLDER)).resolve(),
         publish_unreviewed=publishing.get("publish_unreviewed", True),

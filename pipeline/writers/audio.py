@@ -178,7 +178,7 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, voice: str) ->
 
     from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TSSE, CTOCFlags
 
-    from pipeline.writers.html import byline
+    from pipeline.writers.html import byline, translation_review_line
 
     meta = job.article.meta
     language = job.facts.iso639_2
@@ -193,6 +193,9 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, voice: str) ->
     comment = " · ".join(byline(job).values())
     if job.notice:
         comment += f" · {job.notice.native}"
+    reviewed = translation_review_line(job)
+    if reviewed:
+        comment += f" · {reviewed}"
     tags.add(COMM(encoding=3, lang=language, desc="", text=comment))
     tags.add(TSSE(encoding=3, text=f"{voice}; LAME via lameenc"))  # engine and voice
     chapters = chapters_of(cues, total)
