@@ -2,13 +2,14 @@
 # Make sure the system packages the pipeline needs are installed.
 #   build: fonts for every script, espeak-ng (offline speech), Pango (WeasyPrint)
 #   test:  also poppler (pdftotext, pdffonts, pdftoppm), a Java runtime (EPUBCheck),
-#          Chromium and Node.js (Ace by DAISY, the download-page check)
+#          Chromium and Node.js (Ace by DAISY, the download-page check), GNU gettext
+#          (msgmerge, msgcat, msgfmt: the approval records' round trip)
 # As root, installs what is missing with apt-get; otherwise prints the exact command.
 set -euo pipefail
 profile="${1:-build}"
 
 build_packages=(fonts-sil-andika fonts-noto-core fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
-test_packages=(poppler-utils default-jre-headless chromium nodejs npm)
+test_packages=(poppler-utils default-jre-headless chromium nodejs npm gettext)
 
 wanted=("${build_packages[@]}")
 if [ "$profile" = "test" ]; then

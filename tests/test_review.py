@@ -369,3 +369,137 @@ def test_extract_writes_the_previous_text_of_a_long_sentence_as_gettext_reads_it
         "A metastatic tumor in the brain, for example, might cause headaches. " + NEW_SENTENCE, context="paragraph")
     assert message.previous_id == ["A metastatic tumor in the brain, for example, might cause headaches. "
                                    + OLD_SENTENCE]
+
+
+# --- reviewed outputs say so (real PDF, EPUB and narration) -------------------------
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.slow
+def test_a_reviewed_handout_ebook_narration_and_pages_name_the_reviewer(tmp_path, run_cli):
+    from mutagen.id3 import ID3
+
+    from pipeline.checks.epub import read_package, run_epubcheck
+
+    root = copy_project(tmp_path / "project")
+    review_and_approve(run_cli, root)
+    assert run_cli(root, "build", "--lang", "es", "--lang", "vi", "-q").code == 0
+    base = root / "outputs" / "es" / f"{SLUG}.es"
+    page_one = _words(subprocess.run(["pdftotext", "-f", "1", "-l", "1", f"{base}.pdf", "-"], capture_output=True,
+                                     text=True, check=True).stdout)
+    assert REVIEWED_LINE in page_one and NOTICE not in page_one
+    whole = _words(subprocess.run(["pdftotext", f"{base}.pdf", "-"], capture_output=True, text=True).stdout)
+    assert whole.count(REVIEWED_LINE) == 2  # under the title, and in "About this handout"
+
+    package = read_package(Path(f"{base}.epub"))
+    assert REVIEWED_LINE in _words(" ".join(package.documents["titlepage.xhtml"].itertext()))
+    assert REVIEWED_LINE in package.metadata("dc:description")[0]
+    assert "Ana García (CMI, Spanish)" in package.metadata("dc:contributor")
+    epubcheck = run_epubcheck(Path(f"{base}.epub"))
+    assert epubcheck.errors == [] and epubcheck.warnings == []
+
+    comment = ID3(f"{base}.mp3").getall("COMM")[0].text[0]
+    assert REVIEWED_LINE in comment and NOTICE not in comment
+    cues = json.loads((root / ".cache" / "handouts" / "artifacts" / "es" / f"{SLUG}.es.timeline.json")
+                      .read_text("utf-8"))["cues"]
+    spoken = {cue["id"]: cue["text"] for cue in cues}
+    assert spoken["translation-review"] == REVIEWED_LINE and "review-notice" not in spoken
+    overlays = [data.decode("utf-8") for name, data in package.files.items() if name.endswith(".smil")]
+    assert any("titlepage.xhtml#translation-review" in smil for smil in overlays), "read along, highlighted"
+
+    manifest = json.loads((root / "outputs" / "manifest.json").read_text("utf-8"))
+    states = {(f["language"], f["format"]): f["review_state"] for f in manifest["files"]}
+    assert states[("es", "pdf")]["state"] == "reviewed" and states[("es", "pdf")]["reviewers"] == [
+        {"name": "Ana García", "credential": "CMI, Spanish"}]
+    assert states[("vi", "epub")]["state"] == "unreviewed" and states[("vi", "epub")]["total"] == 43
+    feed = (root / "outputs" / "es" / "catalog.xml").read_text("utf-8")
+    assert 'term="reviewed"' in feed and REVIEWED_LINE in feed
+    assert 'term="unreviewed"' in (root / "outputs" / "vi" / "catalog.xml").read_text("utf-8")
+    assert REVIEWED_LINE in (root / "outputs" / "es" / "index.html").read_text("utf-8")
+    article_page = (root / "outputs" / "articles" / f"{SLUG}.html").read_text("utf-8")
+    assert "Translation reviewed by Ana García (CMI, Spanish) on 2024-05-01." in article_page
+
+
+# --- the sheets, as a reviewer sees them ---------------------------------------------
+
+
+def _sizes_and_fonts(pdf: Path) -> tuple[float, set[str]]:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    sizes, fonts = [], set()
+
+    def walk(item) -> None:
+        if isinstance(item, LTChar):
+            if item.get_text().strip():
+                sizes.append(item.size)
+                fonts.add(item.fontname.split("+")[-1])
+            return
+        for child in getattr(item, "__iter__", lambda: iter(()))():
+            walk(child)
+
+    for page in extract_pages(str(pdf)):
+        walk(page)
+    return min(sizes), fonts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tag, font, direction", [("es", "Andika", "ltr"), ("ar", "NotoSansArabic", "rtl")])
+def test_review_sheets_open_in_chromium_and_print_in_large_type(tmp_path, run_cli, browser, tag, font, direction):
+    root = copy_project(tmp_path / "project")
+    review_and_approve(run_cli, root, tag)
+    before = _a_translation(root, tag)
+    edit_translation(root, before, before.replace(" ", "  ", 1), tag)  # a translation edited after approval
+    assert run_cli(root, "review", "--lang", tag).code == 0
+    sheet = json.loads(sheet_json(root, tag).read_text("utf-8"))
+    assert sheet["kind"] == "re-review" and len(sheet["segments"]) == 1
+    assert run_cli(root, "review", "--lang", tag, "--all").code == 0  # the whole sheet, to look at
+    html, pdf = sheet_json(root, tag).with_suffix(".html"), sheet_json(root, tag).with_suffix(".pdf")
+    assert not any(p.name == "review" for p in (root / "outputs").rglob("*")), "sheets are never published"
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(html.as_uri())
+    source = page.locator("section.segment td.source").nth(4)
+    translation = page.locator("section.segment td.translation").nth(4)
+    left, right = source.bounding_box(), translation.bounding_box()
+    assert abs(left["y"] - right["y"]) < 2 and right["x"] >= left["x"] + left["width"] - 2, "side by side"
+    assert translation.evaluate("e => getComputedStyle(e).direction") == direction
+    assert font.replace("NotoSans", "Noto Sans ") in translation.evaluate("e => getComputedStyle(e).fontFamily")
+    assert float(source.evaluate("e => getComputedStyle(e).fontSize").rstrip("px")) >= 18
+    assert page.locator("mark.hedge").count() >= 10 and page.locator("mark.firm").count() >= 1
+    assert page.locator("#digest").inner_text().replace(" ", "") == sheet_json_digest(root, tag)
+    page.screenshot(path=str(tmp_path / f"sheet-{tag}.png"), full_page=False)
+    page.close()
+
+    smallest, fonts = _sizes_and_fonts(pdf)
+    assert smallest >= 18 - 0.01
+    assert all(any(name.replace("-", "").startswith(want) for name in fonts) for want in ("Andika", font)), fonts
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    assert width > height, "landscape, so that the two texts stand side by side"
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert sheet_json_digest(root, tag)[:8] in text.replace(" ", "")
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / f"print-{tag}")],
+                   check=True)
+    assert len(list(tmp_path.glob(f"print-{tag}*.png"))) == 2
+
+
+def _a_translation(root: Path, tag: str) -> str:
+    """The translation of the paragraph about headaches, in `tag`."""
+    catalog = read_catalog(catalog_path(root / "translations", tag, SLUG), locale=tag)
+    return next(translation_of(m) for m in catalog if m.id and "might cause headaches" in m.id)
+
+
+def sheet_json_digest(root: Path, tag: str) -> str:
+    return json.loads(sheet_json(root, tag).read_text("utf-8"))["digest"]
+
+
+def test_a_review_folder_inside_the_published_outputs_is_refused(project_copy, run_cli):
+    config = project_copy / "handouts.toml"
+    config.write_text(config.read_text("utf-8") + '\n[project]\nreview = "outputs/review"\n', "utf-8")
+    result = run_cli(project_copy, "review", "--lang", "es")
+    assert result.code == 1 and "handouts.toml:" in result.err
+    assert "project.review is inside the outputs folder, which is published" in result.err

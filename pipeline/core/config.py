@@ -148,6 +148,10 @@ def load_config(root: Path) -> Config:
         resolved = (root / value).resolve()
         return resolved
 
+    if folder("review", "review").is_relative_to(folder("outputs", "outputs")):
+        raise ConfigError("project.review is inside the outputs folder, which is published", file=CONFIG_NAME,
+                          line=where.key("review") or where.key("outputs"),
+                          hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
     languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
     if not languages:
         raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
