@@ -1,6 +1,6 @@
 """A review sheet as HTML (for the browser) and as a large-print PDF (WeasyPrint).
 
-The same template for both (`templates/review-sheet.html.j2`, `styles/review.css`): the
+The same template for both (`templates/review/sheet.html.j2`, `styles/review.css`): the
 English source and the translation side by side, each in its own language's typeface and
 direction from the locale facts, 18 pt and up in print on landscape paper. Every text is
 escaped; markup comes only from review_marks.py (hedges, changes).
@@ -25,7 +25,7 @@ def sheet_html(sheet: dict, facts: LocaleFacts, *, media: str) -> str:
     breaks = facts.line_breaks if media == "print" else ""
     rows = [_row(segment, sheet["source_language"], breaks) for segment in sheet["segments"]]
     css = stylesheet("review.css") + _language_css(source_facts, facts, sheet["digest"])
-    return environment().get_template("review-sheet.html.j2").render(
+    return environment().get_template("review/sheet.html.j2").render(
         sheet=sheet, rows=rows, facts=facts, source_facts=source_facts, css=Markup(css),
         digest_groups=" ".join(sheet["digest"][i:i + 8] for i in range(0, len(sheet["digest"]), 8)),
         fuzzy_or_untranslated=sum(1 for s in sheet["segments"] if s["status"] in ("fuzzy", "untranslated")),
