@@ -503,3 +503,14 @@ def test_a_review_folder_inside_the_published_outputs_is_refused(project_copy, r
     result = run_cli(project_copy, "review", "--lang", "es")
     assert result.code == 1 and "handouts.toml:" in result.err
     assert "project.review is inside the outputs folder, which is published" in result.err
+
+
+def test_approve_of_a_re_review_refuses_when_another_segment_changed_since(project_copy, run_cli):
+    root = project_copy
+    review_and_approve(run_cli, root)
+    edit_translation(root, "podría causar dolores de cabeza", "puede causar dolores de cabeza")
+    assert run_cli(root, "review", "--lang", "es").code == 0  # shows that one segment
+    line = edit_translation(root, "Diagnóstico reciente", "Recién diagnosticado")
+    result = run_cli(root, "approve", "--sheet", str(sheet_json(root)), "--reviewer", "Ana", "--credential", "CMI")
+    assert result.code == 1 and f"{SLUG}.po:{line}: the catalog or its source changed since the sheet" in result.err
+    assert f"(segment {segment_of(root, 'Just Diagnosed')})" in result.err and "Just Diagnosed" in result.err

@@ -148,10 +148,7 @@ def load_config(root: Path) -> Config:
         resolved = (root / value).resolve()
         return resolved
 
-    if folder("review", "review").is_relative_to(folder("outputs", "outputs")):
-        raise ConfigError("project.review is inside the outputs folder, which is published", file=CONFIG_NAME,
-                          line=where.key("review") or where.key("outputs"),
-                          hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
+    _check_review_folder(folder("review", "review"), folder("outputs", "outputs"), where)
     languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
     if not languages:
         raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
@@ -258,6 +255,13 @@ def _toml_type(python_name: str) -> str:
     return {"str": "string", "list": "list", "bool": "true/false", "int": "whole number", "dict": "table"}.get(
         python_name, python_name
     )
+
+
+def _check_review_folder(review: Path, outputs: Path, where) -> None:
+    if review.is_relative_to(outputs):
+        raise ConfigError("project.review is inside the outputs folder, which is published", file=CONFIG_NAME,
+                          line=where.key("review") or where.key("outputs"),
+                          hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
 
 
 def _tag(code: Any, where_name: str, where: _Locator) -> str:

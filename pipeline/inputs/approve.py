@@ -54,14 +54,15 @@ def sheet_digest(sheet: dict) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def texts_digest(reviews: list[SegmentReview]) -> str:
-    """The digest of the whole catalog as the article uses it: any change to any text or
-    fuzzy flag after a sheet was made makes that sheet stale."""
+def segment_digests(reviews: list[SegmentReview]) -> dict[str, str]:
+    """A short digest of every segment of the catalog as the article uses it (texts and
+    whether it is finished): any change after a sheet was made makes that sheet stale, and
+    the one that changed can be named."""
     import hashlib
 
-    data = [(r.segment_id, r.context, r.source, r.translation, r.status in ("fuzzy", "untranslated"))
-            for r in reviews]
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return {r.segment_id: hashlib.sha256(json.dumps(
+        [r.context, r.source, r.translation, r.status in ("fuzzy", "untranslated")], ensure_ascii=False
+    ).encode("utf-8")).hexdigest()[:16] for r in reviews}
 
 
 def check_approver(name: str, credential: str, date: str | None) -> tuple[Approver, str]:
@@ -132,10 +133,16 @@ def _check_unchanged(sheet: dict, by_id: dict, reviews: list[SegmentReview], sho
             raise CatalogError(f"the catalog changed since the sheet {sheet_file} was made (segment {segment['id']})",
                                file=shown, line=message.lineno if message is not None else None,
                                msgid=segment["source"], hint="make a new sheet with 'handouts review' and review it")
-    if texts_digest(reviews) != sheet.get("catalog_digest"):
-        changed = next((r for r in reviews if r.segment_id not in {s["id"] for s in sheet["segments"]}), reviews[0])
-        raise CatalogError(f"the catalog or its source changed since the sheet {sheet_file} was made", file=shown,
-                           line=changed.message.lineno if changed.message is not None else None,
+    then = sheet.get("catalog_segments")
+    now = segment_digests(reviews)
+    if now != then:
+        changed = next((r for r in reviews if not isinstance(then, dict) or then.get(r.segment_id) != now[r.segment_id]),
+                       None)
+        message = changed.message if changed is not None else None
+        raise CatalogError(f"the catalog or its source changed since the sheet {sheet_file} was made"
+                           + (f" (segment {changed.segment_id})" if changed is not None else ""), file=shown,
+                           line=message.lineno if message is not None else None,
+                           msgid=changed.source if changed is not None else None,
                            hint="make a new sheet with 'handouts review' and review it")
 
 

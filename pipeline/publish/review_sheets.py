@@ -25,7 +25,7 @@ from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.layout import catalog_path, shown_path
 from pipeline.core.locales import LocaleFacts, facts_for, to_bcp47
-from pipeline.inputs.approve import SHEET_VERSION, read_ledger, sheet_digest, texts_digest
+from pipeline.inputs.approve import SHEET_VERSION, read_ledger, segment_digests, sheet_digest
 from pipeline.inputs.catalogs import ProjectCatalog
 from pipeline.inputs.placeholders import to_message
 from pipeline.inputs.project import ProjectReader
@@ -34,7 +34,7 @@ from pipeline.inputs.translate import template_for
 
 SUFFIXES = (".html", ".pdf", ".json")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-REQUIRED = ("language", "catalog_id", "article", "digest", "catalog_digest")
+REQUIRED = ("language", "catalog_id", "article", "digest")
 STATUS_WORDS = {
     "new": "not yet approved",
     "changed": "changed since its approval",
@@ -135,7 +135,7 @@ def sheet_data(config: Config, article, catalog: ProjectCatalog, facts: LocaleFa
         "title": article.meta.title.text, "source_language": article.meta.source_language, "catalog": shown,
         "source": article.source_path, "made": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "kind": "re-review" if state.approved and len(chosen) < len(reviews) else "full review",
-        "approved_before": state.approved, "total": len(reviews), "catalog_digest": texts_digest(reviews),
+        "approved_before": state.approved, "total": len(reviews), "catalog_segments": segment_digests(reviews),
         "segments": segments,
     }
     sheet["digest"] = sheet_digest(sheet)
