@@ -184,11 +184,16 @@ def write_sheet(config: Config, sheet: dict, facts: LocaleFacts) -> list[str]:
 
 
 def find_sheet(config: Config, wanted: str) -> tuple[dict, str]:
-    """The sheet named by a file (its .html, .pdf or .json) or by its digest (at least its
-    first 8 characters), and how to name it in messages."""
+    """The sheet named by a file (its .html, .pdf or .json; a relative path from here or from
+    the project folder) or by its digest (at least its first 8 characters), and how to name
+    it in messages."""
     path = Path(wanted)
-    if path.suffix in SUFFIXES and (path.exists() or path.with_suffix(".json").exists()):
-        return _read_sheet(path.with_suffix(".json"), config)
+    if path.suffix in SUFFIXES:
+        if not path.with_suffix(".json").exists() and not path.is_absolute():
+            path = config.root / path  # a path as the project's messages show it
+        if path.exists() or path.with_suffix(".json").exists():
+            return _read_sheet(path.with_suffix(".json"), config)
+        raise HandoutsError(f"no review sheet {wanted}", hint="run 'handouts review' to make it")
     digest = wanted.strip().lower()
     if len(digest) < 8 or any(c not in "0123456789abcdef" for c in digest):
         raise HandoutsError(f"no sheet {wanted!r}: give a sheet's file (review/<lang>/<slug>.<lang>.html) "

@@ -2,7 +2,7 @@
 
 Made from the (translated) document model, in the handout's own words: the title,
 the unreviewed-translation notice (in the language, then in English with an English
-voice), the byline, the translation reviewer's line of a reviewed translation, every heading, paragraph, list
+voice) or the translation reviewer's line of a reviewed translation, the byline, every heading, paragraph, list
 item, quotation and image description in order, and the related reading at the end.
 Each item carries the id of the element it reads, so the timeline can drive MP3
 chapters, EPUB media overlays and captions alike. A per-language pronunciation list
@@ -68,16 +68,17 @@ def narration_script(job: Job) -> list[Item]:
         say(NOTICE_ID, job.notice.native, PAUSE_BETWEEN_PARAGRAPHS, intro)
         if job.notice.english != job.notice.native:
             say(NOTICE_ENGLISH_ID, job.notice.english, PAUSE_BETWEEN_PARAGRAPHS, intro, lang="en")
+    from pipeline.writers.html import byline, translation_review_line
+
+    reviewed = translation_review_line(job)  # where the notice of a draft stands
+    if reviewed:
+        say(TRANSLATION_REVIEW_ID, reviewed, PAUSE_BETWEEN_PARAGRAPHS, intro)
     if meta.summary:
         say(meta.summary.id, meta.summary.text, PAUSE_BETWEEN_PARAGRAPHS, intro)
-    from pipeline.writers.html import byline, translation_review_line
 
     parts = list(byline(job).values())
     if parts:
         say(BYLINE_ID, " · ".join(parts), PAUSE_BEFORE_SECTION, intro, spoken=". ".join(parts) + ".")
-    reviewed = translation_review_line(job)
-    if reviewed:
-        say(TRANSLATION_REVIEW_ID, reviewed, PAUSE_BEFORE_SECTION, intro)
 
     chapter = intro
     for number, (heading, blocks) in enumerate(article.sections(), start=1):
