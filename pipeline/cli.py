@@ -80,6 +80,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="exit non-zero when a language waits for translation (for publishing pipelines)")
     build.set_defaults(run=_build)
 
+    review = commands.add_parser("review", help="write review sheets (HTML and print PDF) for medical translators")
+    _selection(review)
+    review.add_argument("--all", action="store_true", dest="every_segment",
+                        help="every segment, not only those not approved as they read now")
+    review.set_defaults(run=_review)
+
+    approve = commands.add_parser("approve", help="record a reviewer's approval of exactly the texts of a sheet")
+    approve.add_argument("--sheet", required=True, metavar="FILE_OR_DIGEST",
+                         help="the sheet (review/<lang>/<slug>.<lang>.html, .pdf or .json) or its digest")
+    approve.add_argument("--reviewer", required=True, metavar="NAME", help="the qualified medical translator")
+    approve.add_argument("--credential", default="", metavar="CREDENTIAL", help='e.g. "CMI, Spanish"')
+    approve.add_argument("--date", metavar="YYYY-MM-DD", help="the day of the review (default: today)")
+    approve.set_defaults(run=_approve)
+
     check = commands.add_parser("check", help="check sources, catalogs and built outputs")
     _selection(check)
     check.set_defaults(run=_check)
@@ -203,7 +217,53 @@ def waiting_lines(waiting, most: int = 6) -> list[str]:
         if len(groups) > most:
             rest = sum(len(languages) for languages in list(groups.values())[most:])
             lines.append(f"  and {rest} more languages")
+        if "review" in kind:
+            lines += _segments_waiting(pairs, most)
     return lines
+
+
+def _segments_waiting(pairs, most: int) -> list[str]:
+    """For partly reviewed translations: which segments wait for approval."""
+    lines = []
+    for pair in pairs:
+        review = pair.review_state or {}
+        if review.get("approved"):
+            ids = review["waiting"]
+            shown = ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")
+            lines.append(f"  {pair.language} {pair.slug}: {len(ids)} of {review['total']} segments wait for "
+                         f"approval ({shown}; 'handouts review' makes their sheet)")
+    return lines
+
+
+def _review(args, config) -> int:
+    from pipeline.publish.review_sheets import make_sheets
+
+    reports, problems = make_sheets(config, slugs=args.slugs, languages=args.languages,
+                                    every_segment=args.every_segment)
+    for problem in problems:
+        _error(problem.one_line())
+    for report in reports:
+        if report.skipped:
+            print(f"{report.language} {report.slug}: no sheet: {report.skipped}")
+            continue
+        blocked = "" if report.approvable else "; cannot be approved until it is complete"
+        print(f"{report.language} {report.slug}: {report.shown} of {report.total} segments, digest "
+              f"{report.digest[:12]}{blocked}: {', '.join(report.files)}")
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _approve(args, config) -> int:
+    from pipeline.inputs.approve import approve, check_approver
+    from pipeline.publish.review_sheets import find_sheet
+
+    approver, date = check_approver(args.reviewer, args.credential, args.date)
+    sheet, shown = find_sheet(config, args.sheet)
+    done = approve(config, sheet, shown, approver, date)
+    if done.already:
+        print(f"{done.catalog}: every segment of {shown} is already approved by {approver.display}; nothing written")
+    else:
+        print(f"{done.catalog}: {done.segments} segments approved by {approver.display} on {date} ({shown})")
+    return EXIT_OK
 
 
 def _voices(args, config) -> int:

@@ -25,6 +25,8 @@ class LanguageRow:
     in_progress: int = 0
     not_started: int = 0
     published: int = 0
+    segments_reviewed: int = 0  # segments approved as they read now, over every article
+    segments: int = 0
     narration: str = ""
     waiting: list[str] = field(default_factory=list)
 
@@ -53,6 +55,9 @@ def language_rows(plan: BuildPlan, pairs: list[PairPlan]) -> list[LanguageRow]:
                 narration=f"{choice.engine} {choice.voice}" if choice.engine else "none")
         state = state_of(pair)
         setattr(row, state.replace(" ", "_"), getattr(row, state.replace(" ", "_")) + 1)
+        if pair.review_state:
+            row.segments_reviewed += pair.review_state["approved"]
+            row.segments += pair.review_state["total"]
         if pair.publishable:
             row.published += 1
         elif pair.waiting:
@@ -65,11 +70,12 @@ def summary_lines(plan: BuildPlan, pairs: list[PairPlan]) -> list[str]:
     rows = language_rows(plan, pairs)
     lines = [f"{articles} article{'s' if articles != 1 else ''}, {len(rows)} languages",
              f"{'language':<9}{'name':<24}{'complete':>9}{'in progress':>13}{'not started':>13}{'published':>11}"
-             f"  narration"]
+             f"{'reviewed':>11}  narration"]
     for row in rows:
         complete = f"{row.source} source" if row.source else str(row.complete)
+        reviewed = "source" if row.source else f"{row.segments_reviewed}/{row.segments}"
         lines.append(f"{row.tag:<9}{row.name[:23]:<24}{complete:>9}{row.in_progress:>13}{row.not_started:>13}"
-                     f"{row.published:>11}  {row.narration}")
+                     f"{row.published:>11}{reviewed:>11}  {row.narration}")
     return lines
 
 
@@ -98,6 +104,8 @@ def _pair_line(pair: PairPlan) -> str:
     if u is not None and u["translated"] != u["total"]:
         parts[-1] += f"; template words {u['translated']}/{u['total']}"
     review = pair.review or ("reviewed source" if pair.is_source else "")
+    if pair.review_state:
+        review = f"{pair.review_state['approved']}/{pair.review_state['total']} segments reviewed ({review})"
     if review:
         parts.append(review)
     parts.append("will be published" if pair.publishable else "NOT published: " + "; ".join(pair.skip_reasons))
@@ -108,6 +116,6 @@ def as_json(plan: BuildPlan, pairs: list[PairPlan]) -> dict:
     return {
         "languages": [row.__dict__ for row in language_rows(plan, pairs)],
         "pairs": [{"article": p.slug, "language": p.language, "state": state_of(p), "published": p.publishable,
-                   "coverage": p.coverage, "template_words": p.ui_coverage, "review": p.review,
+                   "coverage": p.coverage, "template_words": p.ui_coverage, "review": p.review, "review_state": p.review_state,
                    "skip_reasons": p.skip_reasons, "problems": p.problems} for p in pairs],
     }

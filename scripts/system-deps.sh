@@ -7,13 +7,14 @@
 #          .sources file) or prints the commands for; without them the build still works,
 #          each language falling back to espeak-ng with one line saying what to install.
 #   test:  also poppler (pdftotext, pdffonts, pdftoppm), a Java runtime (EPUBCheck),
-#          Chromium and Node.js (Ace by DAISY, the download-page check)
+#          Chromium and Node.js (Ace by DAISY, the download-page check), GNU gettext
+#          (msgmerge, msgcat, msgfmt: the approval records' round trip)
 # As root, installs what is missing with apt-get; otherwise prints the exact command.
 set -euo pipefail
 profile="${1:-build}"
 
 build_packages=(fonts-sil-andika fonts-noto-core fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
-test_packages=(poppler-utils default-jre-headless chromium nodejs npm)
+test_packages=(poppler-utils default-jre-headless chromium nodejs npm gettext)
 voice_packages=(libttspico-utils rhvoice rhvoice-russian rhvoice-ukrainian rhvoice-brazilian-portuguese rhvoice-polish
                 open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001)
 

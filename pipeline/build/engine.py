@@ -182,8 +182,8 @@ def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str
             if text not in seen:
                 seen.add(text)
                 report.problems.append(HandoutsError(text))
-        report.notices += [note for note in pair.notes if any(f": no {name}:" in note or f": {name}: " in note
-                                                              for name in names) and note not in report.notices]
+        report.notices += [note for note in pair.notes if (note.startswith("review: ") or any(
+            f": no {name}:" in note or f": {name}: " in note for name in names)) and note not in report.notices]
         if pair.waiting:
             report.waiting.append(pair)
     report.problems += [problem for problem in source_problems(plan.config, find_sources(plan.config.sources_dir), slugs)

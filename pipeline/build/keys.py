@@ -27,7 +27,8 @@ from pipeline.writers.base import Writer, get_writer
 
 PIPELINE_DIR = Path(__file__).resolve().parents[1]
 # Modules of the lower layers that never change what a writer produces.
-NOT_OUTPUT_CODE = {"extract.py", "qa.py"}
+# (review.py computes the review state, which enters a key by its value: job.review.)
+NOT_OUTPUT_CODE = {"extract.py", "qa.py", "review.py", "hedges.toml"}
 FONT_CACHES = (Path("/var/cache/fontconfig"), Path.home() / ".cache" / "fontconfig")
 
 
@@ -43,7 +44,7 @@ def code_fingerprint(writer_name: str) -> str:
     writer = get_writer(writer_name)
     files = [p for folder in ("core", "inputs") for p in (PIPELINE_DIR / folder).glob("*.py")
              if p.name not in NOT_OUTPUT_CODE]
-    files += sorted((PIPELINE_DIR / "data").glob("*.toml"))
+    files += sorted(p for p in (PIPELINE_DIR / "data").glob("*.toml") if p.name not in NOT_OUTPUT_CODE)
     files += [PIPELINE_DIR / "writers" / "base.py", PIPELINE_DIR / "__init__.py"]
     for pattern in writer.DEPENDS:
         files += sorted(PIPELINE_DIR.glob(pattern))
@@ -65,7 +66,7 @@ def task_key(job: Job, writer: Writer, uses_keys: list[str]) -> str:
         writer.VERSION,
         repr(job.article),
         repr(job.facts),
-        repr(job.review),
+        repr(job.review.shown() if job.review else None),
         repr(job.notice),
         job.modified,
         job.catalog_version,

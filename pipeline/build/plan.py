@@ -71,6 +71,7 @@ class PairPlan:
     coverage: dict | None = None
     ui_coverage: dict | None = None
     review: str = ""
+    review_state: dict | None = None  # ReviewState.as_dict(): counts, reviewers, segments waiting
     is_source: bool = False
     tasks: dict[str, Task] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)  # what the download site shows
@@ -215,6 +216,8 @@ def _plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
         skip_reasons=list(language_plan.skip_reasons), problems=[p.one_line() for p in language_plan.problems],
         coverage=_numbers(language_plan.coverage), ui_coverage=_numbers(language_plan.ui_coverage),
         review=language_plan.review.describe() if language_plan.review else "", is_source=language_plan.is_source,
+        review_state=language_plan.review.as_dict() if language_plan.review else None,
+        notes=list(language_plan.notes),
     )
     job = language_plan.job
     if job is None:
@@ -248,6 +251,8 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
 
 
 def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:
+    from pipeline.writers.html import translation_review_line
+
     meta = job.article.meta
     review = job.review
     return {
@@ -260,6 +265,8 @@ def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:
         "reviewed": bool(review and review.reviewed),
         "reviewer": review.reviewer if review else "",
         "review_date": review.date if review else "",
+        "review_state": review.as_dict() if review else None,
+        "review_line": translation_review_line(job),
         "draft": job.notice is not None,
     }
 

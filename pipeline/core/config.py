@@ -24,7 +24,7 @@ DEFAULT_ENGINES = ("piper", "espeak-ng")
 DEFAULT_VOICES_FOLDER = "voices"
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
+    "project": {"sources": str, "translations": str, "outputs": str, "cache": str, "review": str},
     "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool, "base_url": str},
     "clinic": {"name": str, "phone": str, "address": str, "website": str, "logo": str, "logo_alt": str},
     "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int,
@@ -66,6 +66,7 @@ class Config:
     languages: tuple[str, ...]
     # Piper voices laid out as `python -m piper.download_voices NAME --data-dir <voices_dir>` writes them.
     voices_dir: Path = Path(DEFAULT_VOICES_FOLDER)
+    review_dir: Path = Path("review")  # review sheets and the approval ledger: never published
     publish_unreviewed: bool = True
     strict: bool = False  # a language waiting for translation fails the build
     paper: str = "letter"
@@ -171,6 +172,7 @@ def load_config(root: Path) -> Config:
         resolved = (root / value).resolve()
         return resolved
 
+    _check_review_folder(folder("review", "review"), folder("outputs", "outputs"), where)
     languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
     if not languages:
         raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
@@ -206,6 +208,7 @@ def load_config(root: Path) -> Config:
         translations_dir=folder("translations", "translations"),
         outputs_dir=folder("outputs", "outputs"),
         cache_dir=folder("cache", ".cache/handouts"),
+        review_dir=folder("review", "review"),
         languages=languages,
         voices_dir=(root / audio.get("voices", DEFAULT_VOICES_FOLDER)).resolve(),
         publish_unreviewed=publishing.get("publish_unreviewed", True),
@@ -278,6 +281,13 @@ def _toml_type(python_name: str) -> str:
     return {"str": "string", "list": "list", "bool": "true/false", "int": "whole number", "dict": "table"}.get(
         python_name, python_name
     )
+
+
+def _check_review_folder(review: Path, outputs: Path, where) -> None:
+    if review.is_relative_to(outputs):
+        raise ConfigError("project.review is inside the outputs folder, which is published", file=CONFIG_NAME,
+                          line=where.key("review") or where.key("outputs"),
+                          hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
 
 
 def _tag(code: Any, where_name: str, where: _Locator) -> str:

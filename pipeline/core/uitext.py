@@ -59,10 +59,25 @@ class UiText:
 
     def validate(self, template) -> None:
         """Raise the first problem of any template word (missing, fuzzy, markup, placeholders)
-        now, before a writer meets it half-way through a handout."""
+        now, before a writer meets it half-way through a handout. An optional word (see
+        OPTIONAL_WORDS) may be missing, never wrong."""
         for message in template:
             if message.id and isinstance(message.id, str):
+                if message.id in OPTIONAL_WORDS and not self.has(message.id):
+                    continue
                 self._lookup(message.id)
+
+    def has(self, message_id: str) -> bool:
+        """Whether the word is translated (not missing, not fuzzy) in this language."""
+        if self.catalog is None:
+            return True
+        message = self.catalog.get(message_id)
+        return message is not None and bool(message.string) and not message.fuzzy
+
+    def optional(self, message_id: str, **values: object) -> str | None:
+        """An optional word, or None while this language has not translated it: the caller
+        then says it with the words it has, never in English."""
+        return self.gettext(message_id, **values) if self.has(message_id) else None
 
     def _lookup(self, message_id: str) -> str:
         if self.catalog is None:
@@ -92,6 +107,13 @@ CLINIC_LOGO = N_("Logo of %(clinic)s")
 QR_INVITATION = N_("Scan this code with your phone camera to listen to this handout or read it as an e-book.")
 QR_DESCRIPTION = N_("QR code for the audio narration and the e-book of this handout")
 PAGE_LIST = N_("Pages")
+# NOTE: a translation reviewer and the credential they gave, e.g. "Ana García (CMI, Spanish)".
+REVIEWER_WITH_CREDENTIAL = N_("%(name)s (%(credential)s)")
+TRANSLATION_REVIEWED = N_("Translation reviewed by %(name)s on %(date)s.")
+# Words added after the languages were translated. Until a language translates one, its
+# handouts say the same with the words it has (see `UiText.optional`): a new word never
+# holds a language back and never puts English in a handout.
+OPTIONAL_WORDS = frozenset({REVIEWER_WITH_CREDENTIAL})
 SITE_WORDS = (
     N_("Patient handouts"),
     N_("All handouts in this language. Print the large-print handout, read the e-book, or listen to the narration."),

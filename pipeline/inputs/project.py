@@ -19,10 +19,10 @@ from babel.messages.catalog import Catalog
 from pipeline.inputs.catalogs import (
     UI_DOMAIN,
     ProjectCatalog,
-    ReviewState,
     catalog_path,
     read_catalog,
     template_path,
+    without_messages,
 )
 from pipeline.core.config import Config
 from pipeline.core.document import Article, Figure, walk_blocks
@@ -32,11 +32,12 @@ from pipeline.core.layout import catalog_folder_problems, find_sources, shown_pa
 from pipeline.inputs.images import check_clinic_logo
 from pipeline.inputs.sources import read_article
 from pipeline.inputs.translate import Coverage, coverage, template_for, translate
-from pipeline.core.uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
-from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Notice, Resource
+from pipeline.core.uitext import OPTIONAL_WORDS, REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
+from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Notice, Resource, ReviewState
 from pipeline.inputs.images import check_image
 from pipeline.core.layout import pronunciation_path
 from pipeline.inputs.pronunciation import read_pronunciation
+from pipeline.inputs.review import Scope, legacy_claim, review_state
 
 
 @dataclass
@@ -52,6 +53,7 @@ class LanguagePlan:
     skip_reasons: list[str] = field(default_factory=list)
     job: Job | None = None
     problems: list[HandoutsError] = field(default_factory=list)  # found while planning this pair
+    notes: list[str] = field(default_factory=list)  # e.g. a review header that no longer counts
 
     @property
     def waiting(self) -> bool:
@@ -102,6 +104,7 @@ class ProjectReader:
         self.problems = problems if problems is not None else []
         self._articles: dict[Path, Article | None] = {}
         self._ui_template: Catalog | None | bool = False
+        self._required_words: Catalog | None | bool = False
         self._catalogs: dict[Path, ProjectCatalog | HandoutsError] = {}
         self._coverage: dict[tuple[int, int], Coverage] = {}
 
@@ -137,6 +140,14 @@ class ProjectReader:
                 except HandoutsError as error:
                     self.problems.append(error)
         return self._ui_template  # type: ignore[return-value]
+
+    def required_words(self) -> Catalog | None:
+        """The template words a language must have translated before it is built: all but
+        the optional ones (core/uitext.py, OPTIONAL_WORDS)."""
+        if self._required_words is False:
+            template = self.ui_template()
+            self._required_words = template if template is None else without_messages(template, OPTIONAL_WORDS)
+        return self._required_words  # type: ignore[return-value]
 
     def catalog(self, path: Path, catalog_id: str) -> ProjectCatalog | HandoutsError:
         """A catalog read once (the template words of a language serve all its articles)."""
@@ -177,7 +188,7 @@ def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog,
         ui_catalog = _load(project, plan, UI_DOMAIN, "template words")
         if ui_catalog is not None:
             if ui_template is not None:
-                plan.ui_coverage = project.coverage(ui_catalog, ui_template)
+                plan.ui_coverage = project.coverage(ui_catalog, project.required_words())
                 if not plan.ui_coverage.complete:
                     plan.skip_reasons.append(_incomplete("template words (ui.po)", plan.ui_coverage))
             ui = UiText(tag, ui_catalog, project.shown(catalog_path(config.translations_dir, facts.catalog_id, UI_DOMAIN)))
@@ -193,14 +204,13 @@ def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog,
         if catalog is None:
             return plan
         plan.coverage = coverage(catalog, template)
-        plan.review = catalog.review
+        shown = project.shown(catalog_path(config.translations_dir, facts.catalog_id, article.slug))
         if not plan.coverage.complete:
             plan.skip_reasons.append(_incomplete("article", plan.coverage))
-        if not plan.review.reviewed and not config.publish_unreviewed:
-            plan.skip_reasons.append("the translation is unreviewed and publish_unreviewed = false")
+        if not _review(project, plan, article, catalog, shown):
+            return plan
         if plan.skip_reasons:
             return plan
-        shown = project.shown(catalog_path(config.translations_dir, facts.catalog_id, article.slug))
         try:
             translated = translate(article, catalog, tag, shown)
         except HandoutsError as error:
@@ -272,6 +282,30 @@ def _load(project: ProjectReader, plan: LanguagePlan, domain: str, what: str) ->
         plan.skip_reasons.append(f"the {what} catalog has errors (see above)")
         return None
     return catalog
+
+
+def _review(project: ProjectReader, plan: LanguagePlan, article: Article, catalog: ProjectCatalog,
+            shown: str) -> bool:
+    """The review state of the pair from its catalog's approval records (False: a record is
+    wrong, and the pair is not built: never a handout that claims a review it lacks)."""
+    try:
+        plan.review = review_state(article, catalog, Scope(plan.facts.catalog_id, article.slug), shown)
+    except HandoutsError as error:
+        project.problems.append(error)
+        plan.skip_reasons.append("the article catalog has errors (see above)")
+        return False
+    review = plan.review
+    if legacy_claim(catalog) and not review.reviewed:
+        plan.notes.append(f"review: {shown}: the header says 'X-Review-Status: reviewed', but {review.approved} of "
+                          f"{review.total} segments carry an approval of their text; the header no longer counts "
+                          f"(README, 'Review workflow': migrating a reviewed catalog)")
+    if not review.reviewed and not project.config.publish_unreviewed:
+        if review.approved:
+            plan.skip_reasons.append(f"the translation is partly reviewed ({review.approved} of {review.total} "
+                                     f"segments; waiting: {', '.join(review.waiting)}) and publish_unreviewed = false")
+        else:
+            plan.skip_reasons.append("the translation is unreviewed and publish_unreviewed = false")
+    return True
 
 
 def _incomplete(what: str, numbers: Coverage) -> str:

@@ -35,6 +35,7 @@ def write_manifest(config: Config, listed: list[Listed]) -> None:
             "voice_note": item.info.get("voice_note") or None,
             "duration_seconds": item.duration,
             "review": item.info.get("review"),
+            "review_state": item.info.get("review_state"),
             "current": item.current,
         }
         for item in listed

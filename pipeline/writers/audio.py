@@ -221,7 +221,7 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, choice: VoiceC
 
     from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TCOP, TDRC, TIT2, TLAN, TPE1, TSSE, CTOCFlags
 
-    from pipeline.writers.html import byline
+    from pipeline.writers.html import byline, translation_review_line
 
     meta = job.article.meta
     language = job.facts.iso639_2
@@ -236,6 +236,9 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, choice: VoiceC
     comment = " · ".join(byline(job).values())
     if job.notice:
         comment += f" · {job.notice.native}"
+    reviewed = translation_review_line(job)
+    if reviewed:
+        comment += f" · {reviewed}"
     tags.add(COMM(encoding=3, lang=language, desc="", text=comment))
     tags.add(TSSE(encoding=3, text=f"{choice.engine} {choice.voice}; LAME via lameenc"))  # engine and voice
     tags.add(TCOP(encoding=3, text=copyright_line(job, choice)))

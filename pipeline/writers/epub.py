@@ -24,7 +24,7 @@ from pipeline.inputs.fonts import check_coverage, font_identities
 from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Resource
 from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register, upstream_bytes
-from pipeline.writers.html import environment, render_template, stylesheet
+from pipeline.writers.html import environment, render_template, stylesheet, translation_review_line
 
 IDENTIFIER_NAMESPACE = uuid.UUID("6f1d3c1e-2b7a-4f4e-9a51-3c9d0b7e5a10")
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
@@ -150,6 +150,13 @@ class EpubWriter(Writer):
         for category in meta.categories:
             book.add_metadata("DC", "subject", category.text)
         description = meta.summary.text if meta.summary else meta.title.text
+        reviewed = translation_review_line(job)
+        if reviewed:
+            description += f" — {reviewed}"
+            for number, approver in enumerate(job.review.approvers, start=1):
+                book.add_metadata("DC", "contributor", approver.display, {"id": f"translation-reviewer-{number}"})
+                book.add_metadata(None, "meta", "rev", {"refines": f"#translation-reviewer-{number}",
+                                                        "property": "role", "scheme": "marc:relators"})
         if job.notice:
             description += f" — {job.notice.native}"
             if job.notice.english != job.notice.native:

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from pipeline.inputs import images
 from pipeline.core.document import Emphasis, Inline, LineBreak, Link, Strong, Text
 from pipeline.core.job import Job
+from pipeline.core.uitext import REVIEWER_WITH_CREDENTIAL, TRANSLATION_REVIEWED
 from pipeline.writers import clinic
 from pipeline.writers.base import Writer, register
 
@@ -80,6 +81,7 @@ def render_template(name: str, job: Job, **extra: object) -> str:
         "notice": job.notice,
         "image_src": lambda src: src,
         "review_date": review_date(job),
+        "translation_review": translation_review_line(job),
         "clinic": None,
         "qr": None,
         **extra,
@@ -113,6 +115,20 @@ def review_date(job: Job) -> str:
         return job.facts.format_date(datetime.date.fromisoformat(job.review.date))
     except ValueError:
         return job.review.date
+
+
+def translation_review_line(job: Job) -> str:
+    """'Translation reviewed by Ana García (CMI, Spanish) on 1 May 2024.' in the handout's
+    language, for a fully reviewed translation ('' otherwise). A language that has not yet
+    translated the newer word for a reviewer and credential gets them in parentheses
+    inside the sentence it has."""
+    review = job.review
+    if review is None or not review.reviewed or not review.approvers:
+        return ""
+    ui = job.ui
+    names = [ui.optional(REVIEWER_WITH_CREDENTIAL, name=a.name, credential=a.credential) or a.display
+             for a in review.approvers]
+    return ui.gettext(TRANSLATION_REVIEWED, name=job.facts.format_list(names), date=review_date(job))
 
 
 def font_css(facts) -> str:

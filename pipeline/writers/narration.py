@@ -1,8 +1,8 @@
 """The narration script: what is spoken, in which order, with which pauses, as data.
 
 Made from the (translated) document model, in the handout's own words: the title,
-the review line as the handout prints it, the unreviewed-translation notice (in the
-language, then in English with an English voice), every heading, paragraph, list
+the unreviewed-translation notice (in the language, then in English with an English
+voice) or the translation reviewer's line of a reviewed translation, the byline, every heading, paragraph, list
 item, quotation and image description in order, and the related reading at the end.
 Each item carries the id of the element it reads, so the timeline can drive MP3
 chapters, EPUB media overlays and captions alike. A per-language pronunciation list
@@ -26,6 +26,7 @@ PAUSE_BEFORE_SECTION = 0.6
 NOTICE_ID = "review-notice"
 NOTICE_ENGLISH_ID = "review-notice-en"
 BYLINE_ID = "byline"
+TRANSLATION_REVIEW_ID = "translation-review"  # who reviewed the translation, when it is reviewed
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,13 @@ def narration_script(job: Job) -> list[Item]:
         say(NOTICE_ID, job.notice.native, PAUSE_BETWEEN_PARAGRAPHS, intro)
         if job.notice.english != job.notice.native:
             say(NOTICE_ENGLISH_ID, job.notice.english, PAUSE_BETWEEN_PARAGRAPHS, intro, lang="en")
+    from pipeline.writers.html import byline, translation_review_line
+
+    reviewed = translation_review_line(job)  # where the notice of a draft stands
+    if reviewed:
+        say(TRANSLATION_REVIEW_ID, reviewed, PAUSE_BETWEEN_PARAGRAPHS, intro)
     if meta.summary:
         say(meta.summary.id, meta.summary.text, PAUSE_BETWEEN_PARAGRAPHS, intro)
-    from pipeline.writers.html import byline
 
     parts = list(byline(job).values())
     if parts:
