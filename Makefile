@@ -33,7 +33,7 @@ outputs: setup
 	$(BIN)/handouts build
 
 test: setup-test
-	$(BIN)/python -m pytest
+	HANDOUTS_NO_SKIPS=1 $(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python bench/benchmark.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -134,3 +135,55 @@ def browser():
                   "--no-first-run", "--disable-sync"])
         yield instance
         instance.close()
+
+
+# --- the checkout is read-only for tests ---------------------------------------------------------
+
+def _checkout_state() -> str:
+    """Git's view of the checkout, ignored files included: a test that writes into the
+    checkout (a cache, an edited style sheet) changes it."""
+    import subprocess
+
+    done = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--ignored"],
+                          capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else ""
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_CHECKOUT] = _checkout_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = session.config.stash.get(_CHECKOUT, "")
+    after = _checkout_state()
+    if before != after:
+        changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
+        session.config.stash[_WROTE] = changed
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    skipped = session.config.stash.get(_SKIPS, 0)
+    if skipped and os.environ.get("HANDOUTS_NO_SKIPS") == "1":
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _SESSION_CONFIG[0].stash[_SKIPS] = _SESSION_CONFIG[0].stash.get(_SKIPS, 0) + 1
+
+
+def pytest_configure(config):
+    _SESSION_CONFIG[:] = [config]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for line in config.stash.get(_WROTE, []):
+        terminalreporter.write_line(f"a test wrote into the checkout: {line}", red=True)
+    skipped = config.stash.get(_SKIPS, 0)
+    if skipped and os.environ.get("HANDOUTS_NO_SKIPS") == "1":
+        terminalreporter.write_line(f"{skipped} tests skipped: with HANDOUTS_NO_SKIPS=1 (make test, CI) a skip "
+                                    "fails the run; run `make setup-test` to install what they need", red=True)
+
+
+_CHECKOUT = pytest.StashKey[str]()
+_WROTE = pytest.StashKey[list]()
+_SKIPS = pytest.StashKey[int]()
+_SESSION_CONFIG: list = []

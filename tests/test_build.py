@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -60,18 +61,20 @@ def test_one_edited_sentence_reruns_exactly_that_language(small_project, tmp_pat
     assert timeline["synthesized"] == 1
 
 
-def test_a_style_edit_rebuilds_only_the_outputs_it_affects(small_project, tmp_path):
+def test_a_style_edit_rebuilds_only_the_outputs_it_affects(tmp_path, monkeypatch):
+    """print.css edited in a copy of the package (tests never write into the checkout)."""
     from pipeline.build import keys as build_module
 
     fingerprints = {name: build_module.code_fingerprint(name) for name in ("html", "pdf", "epub", "audio")}
-    css = REPO / "pipeline" / "styles" / "print.css"
-    original = css.read_text("utf-8")
+    package = tmp_path / "pipeline"
+    shutil.copytree(build_module.PIPELINE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    css = package / "styles" / "print.css"
+    css.write_text(css.read_text("utf-8") + "\n/* test */\n", "utf-8")
+    monkeypatch.setattr(build_module, "PIPELINE_DIR", package)
+    build_module.code_fingerprint.cache_clear()
     try:
-        css.write_text(original + "\n/* test */\n", "utf-8")
-        build_module.code_fingerprint.cache_clear()
         changed = {name for name in fingerprints if build_module.code_fingerprint(name) != fingerprints[name]}
     finally:
-        css.write_text(original, "utf-8")
         build_module.code_fingerprint.cache_clear()
     assert changed == {"pdf"}
 

@@ -5,12 +5,16 @@ every kind of bad voice file, and one English build narrated by Piper, measured.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import wave
 from pathlib import Path
 
@@ -29,7 +33,16 @@ from pipeline.writers import sound
 from conftest import SLUG, copy_project
 
 SENTENCE = "Invasive breast cancer has spread into the surrounding breast tissue."
-JOE = next(v for v in package_voices(load_config(Path(__file__).resolve().parents[1])) if v.name == "en_US-joe-medium")
+
+
+@functools.cache
+def joe_voice():
+    """The packaged Joe voice, found from a private copy of the project: finding voices
+    writes the project's cache, and tests never write into the checkout."""
+    folder = Path(tempfile.mkdtemp(prefix="handouts-voices-"))
+    atexit.register(shutil.rmtree, folder, True)
+    root = copy_project(folder / "project", engines=())
+    return next(v for v in package_voices(load_config(root)) if v.name == "en_US-joe-medium")
 
 
 def configure(root: Path, text: str) -> None:
@@ -43,10 +56,10 @@ def fake_voice(folder: Path, name: str, language: str = "es_MX", *, model: bytes
     `language` (espeak-ng then reads the text in that language)."""
     folder.mkdir(parents=True, exist_ok=True)
     if model is None:
-        (folder / f"{name}.onnx").symlink_to(JOE.model)
+        (folder / f"{name}.onnx").symlink_to(joe_voice().model)
     else:
         (folder / f"{name}.onnx").write_bytes(model)
-    settings = json.loads(JOE.config.read_text("utf-8"))
+    settings = json.loads(joe_voice().config.read_text("utf-8"))
     family, _, region = language.partition("_")
     settings["language"] = {"code": language, "family": family, "region": region}
     settings["espeak"]["voice"] = {"es": "es-419", "en": "en-us"}.get(family, family)
@@ -113,7 +126,7 @@ def test_more_room_for_noise_changes_nothing_and_the_voice_loads_once(engine, mo
 
 
 def test_the_noise_nodes_become_inputs_and_nothing_random_is_left():
-    model = piper_engine.piper_voices.load_model(JOE.model)
+    model = piper_engine.piper_voices.load_model(joe_voice().model)
     assert sum(node.op_type == "RandomNormalLike" for node in model.graph.node) == 2
     names = piper_engine.seed_noise_inputs(model)
     assert len(names) == 2 and {i.name for i in model.graph.input} >= set(names)
@@ -205,7 +218,7 @@ def test_the_environment_fingerprint_is_cheap_and_sees_packages(project_copy, mo
 
 
 def _truncated(folder):
-    fake_voice(folder, "es_MX-test-medium", model=JOE.model.read_bytes()[:1_000_000])
+    fake_voice(folder, "es_MX-test-medium", model=joe_voice().model.read_bytes()[:1_000_000])
 
 
 def _not_onnx(folder):
@@ -275,7 +288,7 @@ def test_a_bad_voice_file_is_one_line_and_the_next_engine_speaks(tmp_path, run_c
 
 def test_a_bad_copy_in_the_voices_folder_gives_way_to_the_packaged_voice_of_that_name(tmp_path):
     root = copy_project(tmp_path / "shadowed", engines=())
-    fake_voice(root / "voices", "en_US-joe-medium", "en_US", model=JOE.model.read_bytes()[:500_000])
+    fake_voice(root / "voices", "en_US-joe-medium", "en_US", model=joe_voice().model.read_bytes()[:500_000])
     config = load_config(root)
     choice = choose_voice(config, "en")
     assert (choice.engine, choice.voice, choice.where) == ("piper", "en_US-joe-medium",
@@ -283,7 +296,7 @@ def test_a_bad_copy_in_the_voices_folder_gives_way_to_the_packaged_voice_of_that
     [problem] = choice.problems
     assert problem.startswith("voices/en_US-joe-medium.onnx: en_US-joe-medium.onnx is truncated")
     engine = engine_class("piper")(config)
-    assert engine._voice_file("en_US-joe-medium", "en").model == JOE.model
+    assert engine._voice_file("en_US-joe-medium", "en").model == joe_voice().model
     assert engine.sound_parts("en_US-joe-medium", "en")[0] == choice.identity
 
 
