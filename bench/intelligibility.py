@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -52,8 +51,8 @@ sys.path.insert(0, str(REPO))
 from pipeline.core.config import load_config  # noqa: E402
 from pipeline.inputs.project import load_project  # noqa: E402
 from pipeline.tts import engine_class  # noqa: E402
-from pipeline.writers import sound  # noqa: E402
-from pipeline.writers.narration import narration_script  # noqa: E402
+from pipeline.writers.common import sound  # noqa: E402
+from pipeline.writers.audio.narration import narration_script  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "intelligibility.json"
 MODEL_FOLDER = REPO / ".cache" / "handouts" / "bench" / "whisper-base"

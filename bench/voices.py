@@ -38,8 +38,8 @@ from pipeline.checks.audio import inspect_mp3  # noqa: E402
 from pipeline.core.config import load_config  # noqa: E402
 from pipeline.inputs.project import load_project  # noqa: E402
 from pipeline.tts import choose_voice, engine_class, item_speaker  # noqa: E402
-from pipeline.writers import sound  # noqa: E402
-from pipeline.writers.narration import narration_script  # noqa: E402
+from pipeline.writers.common import sound  # noqa: E402
+from pipeline.writers.audio.narration import narration_script  # noqa: E402
 
 
 def set_engines(root: Path, engines: list[str]) -> None:

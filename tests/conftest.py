@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from pipeline.cli import main
 
@@ -19,6 +23,13 @@ ROOTS = Path(__file__).resolve().parent / "roots"
 SEED = REPO.parent / "shared" / "seed" / "invasive-vs-metastatic-breast-cancer.txt"
 SLUG = "invasive-vs-metastatic-breast-cancer"
 sys.path.insert(0, str(REPO / "bench"))  # the library generator, shared with the benchmark
+# Hypothesis keeps no example database: tests never write into the checkout, and a run
+# is reproduced from the seed it prints.
+hypothesis_settings.register_profile("handouts", database=None)
+hypothesis_settings.load_profile("handouts")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="handouts-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 # Every language the project publishes, as handouts.toml lists them.
 ALL_LANGUAGES = tomllib.loads((REPO / "handouts.toml").read_text("utf-8"))["publishing"]["languages"]
 

@@ -19,7 +19,7 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 from pipeline.core.config import load_config
 from pipeline.publish import build_and_publish, verify_manifest
 
@@ -63,7 +63,7 @@ def test_one_edited_sentence_reruns_exactly_that_language(small_project, tmp_pat
 
 def test_a_style_edit_rebuilds_only_the_outputs_it_affects(tmp_path, monkeypatch):
     """print.css edited in a copy of the package (tests never write into the checkout)."""
-    from pipeline.build import keys as build_module
+    from pipeline.engine import keys as build_module
 
     fingerprints = {name: build_module.code_fingerprint(name) for name in ("html", "pdf", "epub", "audio")}
     package = tmp_path / "pipeline"
@@ -80,12 +80,11 @@ def test_a_style_edit_rebuilds_only_the_outputs_it_affects(tmp_path, monkeypatch
 
 
 def test_every_template_is_part_of_some_writers_fingerprint():
-    from pipeline.writers.base import REGISTRY
-    from pipeline.writers import load_all
+    from pipeline.writers import writer_class, writer_names
 
-    load_all()
     templates = REPO / "pipeline" / "templates"
-    declared = {path for cls in REGISTRY.values() for pattern in cls.TEMPLATES for path in templates.glob(pattern)}
+    declared = {path for name in writer_names() for pattern in writer_class(name).TEMPLATES
+                for path in templates.glob(pattern)}
     publishing = set((templates / "site").glob("*.j2")) | set((templates / "review").glob("*.j2"))  # no handout
     assert set(templates.rglob("*.j2")) == declared | publishing
 
@@ -223,7 +222,7 @@ def _complete(path: Path) -> bool:
 def state_problems(root: Path) -> list[str]:
     """Files the build state vouches for (same size and time as recorded) whose bytes are
     not the ones it recorded: a killed build must never leave one."""
-    from pipeline.build import BuildState, resolve
+    from pipeline.engine import BuildState, resolve
 
     config = load_config(root)
     state = BuildState(config.cache_dir)

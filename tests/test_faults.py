@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-from pipeline.inputs import fonts
+from pipeline.writers.common import fonts
 from pipeline.cli import main
 
 from conftest import SLUG, copy_project
@@ -94,9 +94,9 @@ def test_a_crashing_writer_is_one_line_with_its_traceback_in_the_log(tmp_path, m
 
 
 def test_an_unexpected_error_outside_the_writers_is_one_line_and_exit_70(tmp_path, monkeypatch, capsys):
-    import pipeline.status
+    import pipeline.cli.status
 
-    monkeypatch.setattr(pipeline.status, "summary_lines", lambda plan, pairs: 1 / 0)
+    monkeypatch.setattr(pipeline.cli.status, "summary_lines", lambda plan, pairs: 1 / 0)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     code = main(["--root", str(copy_project(tmp_path / "bug")), "status"])
     error = capsys.readouterr().err.strip()
@@ -195,7 +195,7 @@ def test_an_engine_that_returns_no_audio_is_one_line(tmp_path, monkeypatch, caps
     error = capsys.readouterr().err
     assert code == 1
     from pipeline.inputs.project import load_project
-    from pipeline.writers.narration import narration_script
+    from pipeline.writers.audio.narration import narration_script
 
     job = next(plan.job for plan in load_project(load_config(root)).plans if plan.facts.tag == "es")
     first = narration_script(job)[0].spoken
@@ -253,11 +253,11 @@ def test_a_killed_coordinator_takes_its_workers_and_its_lock_with_it(tmp_path):
 
 def test_the_build_lock_is_not_inherited_by_worker_processes(tmp_path):
     """A child process forked while the lock is held does not hold it once its parent is gone."""
-    from pipeline.build.engine import build_lock
+    from pipeline.engine.coordinator import build_lock
 
     code = ("import os, sys, time\n"
             "from pathlib import Path\n"
-            "from pipeline.build.engine import build_lock\n"
+            "from pipeline.engine.coordinator import build_lock\n"
             "with build_lock(Path(sys.argv[1]), False, print):\n"
             "    child = os.fork()\n"
             "    if child == 0:\n"
@@ -550,7 +550,7 @@ def test_no_fault_of_the_environment_is_reported_as_a_bug(fault, tmp_path):
 def test_a_real_scheduler_answers_the_question_that_bounds_the_wait(tmp_path):
     """The same question, asked of a real `dask scheduler`, is answered (so the bound on a
     silent address never refuses a working cluster)."""
-    from pipeline.build.executors import _ask_scheduler
+    from pipeline.engine.executors import _ask_scheduler
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -15,10 +15,10 @@ import pytest
 from fontTools.unicodedata import script as unicode_script
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-from pipeline.inputs.catalogs import catalog_path, read_catalog, render_catalog, template_path
+from pipeline.inputs.catalogs import catalog_path, read_catalog, template_path
 from pipeline.checks.epub import read_package
 from pipeline.checks.pdf import inspect_pdf
-from pipeline.checks.run import translation_qa
+from pipeline.cli.check import translation_qa
 from pipeline.cli import main
 from pipeline.core.config import load_config
 from pipeline.inputs.project import load_project

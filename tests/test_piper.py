@@ -28,7 +28,7 @@ from pipeline.tts import choose_voice, engine_class, environment_fingerprint
 from pipeline.tts import piper as piper_engine
 from pipeline.tts.espeak import best_voice, parse_voice_list
 from pipeline.tts.piper_voices import package_voices
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 
 from conftest import SLUG, copy_project
 

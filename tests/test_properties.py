@@ -100,7 +100,7 @@ def test_arbitrary_translation_text_never_becomes_markup(translation):
     from pipeline.core.locales import facts_for
     from pipeline.core.uitext import UiText
     from pipeline.core.job import Job
-    from pipeline.writers.html import render_template
+    from pipeline.writers.common.templates import render_template
 
     article = parse_article(PARAGRAPH, slug="x", shown_path="x.md", folder=None)
     catalog = identity_catalog(article)

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from pipeline.core.config import load_config
 from pipeline.core.job import Approver
 from pipeline.inputs.catalogs import catalog_path, read_catalog, render_catalog, template_path
 from pipeline.inputs.review import Scope, add_approval, make_approval, review_state, translation_of

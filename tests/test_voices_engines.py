@@ -27,7 +27,7 @@ from pipeline.core.config import LanguageOptions, load_config
 from pipeline.tts import choose_voice, engine_class, item_speaker
 from pipeline.tts import openjtalk, pico, rhvoice
 from pipeline.tts.system import EngineFault, allows_commercial_use
-from pipeline.writers.narration import apply_pronunciation
+from pipeline.writers.audio.narration import apply_pronunciation
 
 from conftest import REPO, SLUG, copy_project
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 
 TARGET_TOLERANCE_LU = 1.0
 MAX_SILENCE_SECONDS = 2.0

@@ -282,7 +282,7 @@ def tag_tree_problems(pdf, expected: dict[str, int] | None = None) -> list[str]:
     order different from tag order, an element split in two, links not tagged."""
     import pikepdf
 
-    from pipeline.writers.pdf_tags import is_element, kids_of, marked_sequences
+    from pipeline.writers.pdf.tags import is_element, kids_of, marked_sequences
 
     page_of = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
     tree_order: dict[int, list[int]] = {number: [] for number in page_of.values()}

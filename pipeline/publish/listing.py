@@ -13,7 +13,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
-from pipeline.build import BuildPlan, BuildState, PairPlan
+from pipeline.engine import BuildPlan, BuildState, PairPlan
 from pipeline.core.config import Config
 from pipeline.core.locales import LocaleFacts, facts_for
 

@@ -14,12 +14,12 @@ from pipeline.core.errors import RenderError
 from pipeline.core.locales import PAPER_SIZES, LocaleFacts, facts_for
 from pipeline.publish.review_marks import diff_html, hedges_in, mark_hedges
 from pipeline.publish.review_sheets import STATUS_WORDS
-from pipeline.writers.line_breaks import mark_text
+from pipeline.writers.common.line_breaks import mark_text
 
 
 def sheet_html(sheet: dict, facts: LocaleFacts, *, media: str) -> str:
     """The sheet as a page; `media` 'print' prepares it for the PDF (line-break marks)."""
-    from pipeline.writers.html import environment, stylesheet
+    from pipeline.writers.common.templates import environment, stylesheet
 
     source_facts = facts_for(sheet["source_language"])
     breaks = facts.line_breaks if media == "print" else ""
@@ -73,9 +73,8 @@ def sheet_pdf(html: str, facts: LocaleFacts, where: str) -> bytes:
     """The print sheet; a character none of the language's fonts has is an error naming it."""
     from weasyprint import CSS, HTML
 
-    from pipeline.inputs.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
-    from pipeline.inputs.fonts import check_coverage
-    from pipeline.writers.pdf import _font_config
+    from pipeline.writers.common.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
+    from pipeline.writers.common.fonts import check_coverage, font_config
 
     from lxml import html as lxml_html
 
@@ -84,8 +83,8 @@ def sheet_pdf(html: str, facts: LocaleFacts, where: str) -> bytes:
     check_coverage(texts, facts, where)
     document = HTML(string=html, base_url=PIPELINE_ASSETS.as_uri() + "/",
                     url_fetcher=weasyprint_fetcher((PIPELINE_ASSETS,)))
-    data = document.write_pdf(font_config=_font_config(), pdf_variant="pdf/ua-1",
-                              stylesheets=[CSS(string="", font_config=_font_config())])
+    data = document.write_pdf(font_config=font_config(), pdf_variant="pdf/ua-1",
+                              stylesheets=[CSS(string="", font_config=font_config())])
     if not data:
         raise RenderError("WeasyPrint produced an empty review sheet", file=where)
     return data

@@ -61,7 +61,6 @@ class Found:
 
 class Engine:
     NAME: ClassVar[str] = ""
-    OFFLINE: ClassVar[bool] = True
 
     def __init__(self, config: Config) -> None:
         self.config = config

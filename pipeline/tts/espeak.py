@@ -94,7 +94,6 @@ def best_voice(voices: tuple[Listed, ...], tag: str) -> str | None:
 
 class EspeakEngine(Engine):
     NAME = "espeak-ng"
-    OFFLINE = True
 
     def unavailable_reason(self) -> str | None:
         if not shutil.which("espeak-ng"):

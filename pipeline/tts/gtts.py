@@ -29,7 +29,6 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 class GttsEngine(Engine):
     NAME = "gtts"
-    OFFLINE = False
     sleep = staticmethod(time.sleep)  # replaced in tests, so backoff costs no time there
 
     def version(self) -> str:

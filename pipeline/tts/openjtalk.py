@@ -59,7 +59,6 @@ def voice_language(path: Path) -> str | None:
 
 class OpenJtalkEngine(Engine):
     NAME = "open-jtalk"
-    OFFLINE = True
 
     def unavailable_reason(self) -> str | None:
         if not shutil.which(BINARY):

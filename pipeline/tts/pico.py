@@ -60,7 +60,6 @@ def installed_voices(folder: Path | None = None) -> list[Lingware]:
 
 class PicoEngine(Engine):
     NAME = "pico"
-    OFFLINE = True
 
     def unavailable_reason(self) -> str | None:
         if not shutil.which(BINARY):

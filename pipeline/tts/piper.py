@@ -49,7 +49,6 @@ NOISE_SCHEME = "noise seeded by phonemes v1"
 
 class PiperEngine(Engine):
     NAME = "piper"
-    OFFLINE = True
 
     def unavailable_reason(self) -> str | None:
         for module, package in (("piper", "piper-tts"), ("onnxruntime", "onnxruntime"), ("onnx", "onnx")):

@@ -84,7 +84,6 @@ def licence_of(voice: str) -> str:
 
 class RhvoiceEngine(Engine):
     NAME = "rhvoice"
-    OFFLINE = True
 
     def unavailable_reason(self) -> str | None:
         if not shutil.which(BINARY):

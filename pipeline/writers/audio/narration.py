@@ -68,7 +68,7 @@ def narration_script(job: Job) -> list[Item]:
         say(NOTICE_ID, job.notice.native, PAUSE_BETWEEN_PARAGRAPHS, intro)
         if job.notice.english != job.notice.native:
             say(NOTICE_ENGLISH_ID, job.notice.english, PAUSE_BETWEEN_PARAGRAPHS, intro, lang="en")
-    from pipeline.writers.html import byline, translation_review_line
+    from pipeline.writers.common.byline import byline, translation_review_line
 
     reviewed = translation_review_line(job)  # where the notice of a draft stands
     if reviewed:

@@ -117,7 +117,7 @@ def _report_problems(project) -> None:
 
 
 def _extract(args, config) -> int:
-    from pipeline.inputs.extract import extract
+    from pipeline.cli.extract import extract
     from pipeline.inputs.project import load_project
 
     project = load_project(config)
@@ -132,8 +132,8 @@ def _extract(args, config) -> int:
 def _status(args, config) -> int:
     import json
 
-    from pipeline.build import BuildState, plan_build
-    from pipeline.status import as_json, pair_lines, summary_lines
+    from pipeline.engine import BuildState, plan_build
+    from pipeline.cli.status import as_json, pair_lines, summary_lines
 
     state = BuildState(config.cache_dir)
     if state.recovered:
@@ -161,7 +161,7 @@ def _unique(errors, texts: list[str]) -> list[str]:
 
 
 def _build(args, config) -> int:
-    from pipeline.progress import progress_display
+    from pipeline.cli.progress import progress_display
     from pipeline.publish import build_and_publish
 
     changes = {}
@@ -267,7 +267,7 @@ def _approve(args, config) -> int:
 
 
 def _voices(args, config) -> int:
-    from pipeline.voices import voice_lines
+    from pipeline.cli.voices import voice_lines
 
     lines, sound = voice_lines(config)
     for line in lines:
@@ -282,7 +282,7 @@ def _without_paper(options):
 
 
 def _check(args, config) -> int:
-    from pipeline.checks.run import run_checks
+    from pipeline.cli.check import run_checks
 
     lines, ok = run_checks(config, slugs=args.slugs, languages=args.languages)
     for line in lines:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from pipeline.build import resolve
+from pipeline.engine import resolve
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.inputs.project import load_project
@@ -29,7 +29,7 @@ def segment_order_problems(text: str, job: Job, *, rtl: bool = False) -> list[st
 def check_pdf(path: Path, job: Job) -> tuple[list[str], str]:
     from pipeline.checks.pdf import expected_tags, font_family_key, inspect_pdf
     from pipeline.checks.text import compact, digits_only, letters_only
-    from pipeline.writers.pdf import handout_html
+    from pipeline.writers.pdf.writer import handout_html
 
     report = inspect_pdf(path, rtl=job.facts.is_rtl, expected_tags=expected_tags(handout_html(job)))
     problems = report.problems()

@@ -16,14 +16,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 from pipeline.core.errors import DependencyError, RenderError, SpeechError
-from pipeline.writers.narration import narration_script
+from pipeline.writers.audio.narration import narration_script
 from pipeline.tts import VoiceChoice, choose_voice, engine_class, faults, item_speaker
 from pipeline.tts.cache import SpeechCache
 from pipeline.tts.system import EngineFault
 from pipeline.core.job import Job
-from pipeline.writers.base import NOTES, Writer, register
+from pipeline.writers.base import NOTES, Writer
 
 LEAD_IN_SECONDS = 0.3
 TAIL_SECONDS = 0.7
@@ -39,13 +39,11 @@ class Cue:
     chapter_title: str
 
 
-@register
 class AudioWriter(Writer):
     NAME = "audio"
     SUFFIXES = (".mp3", ".vtt")
     ARTIFACTS = (".timeline.json",)
     VERSION = "1"
-    DEPENDS = ("writers/audio.py", "writers/html.py", "writers/narration.py", "writers/sound.py", "tts/*.py")
 
     def unavailable_reason(self, job: Job) -> str | None:
         """A language no configured engine speaks is a notice; an engine that would speak
@@ -221,7 +219,7 @@ def add_tags(mp3: bytes, job: Job, cues: list[Cue], total: float, choice: VoiceC
 
     from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TCOP, TDRC, TIT2, TLAN, TPE1, TSSE, CTOCFlags
 
-    from pipeline.writers.html import byline, translation_review_line
+    from pipeline.writers.common.byline import byline, translation_review_line
 
     meta = job.article.meta
     language = job.facts.iso639_2
@@ -277,3 +275,6 @@ def cue_text(text: str) -> str:
     a tag, by a player or by a page that inserts cues as HTML. One line per cue."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(escaped.split())
+
+
+WRITER = AudioWriter

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.core.job import Job
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 from pipeline.writers.base import upstream_bytes
 from pipeline.core.errors import RenderError
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.build import BuildPlan, PairPlan
+from pipeline.engine import BuildPlan, PairPlan
 from pipeline.core.locales import facts_for
 from pipeline.tts import choose_voice
-from pipeline.voices import narrator
+from pipeline.cli.voices import narrator
 
 
 @dataclass

@@ -116,3 +116,11 @@ def check_coverage(text: str, facts: LocaleFacts, where: str) -> None:
 def font_identities(facts: LocaleFacts) -> str:
     """The installed files behind the language's fonts, for the build cache key."""
     return "|".join(face.identity() for face in require_fonts(facts))
+
+
+@functools.lru_cache(maxsize=1)
+def font_config():
+    """One FontConfiguration per process: fontconfig's scan (seconds for CJK) happens once."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()

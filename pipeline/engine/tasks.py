@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pipeline.core import atomic
 from pipeline.core.errors import HandoutsError, RenderError, log_traceback
 from pipeline.core.job import Job
-from pipeline.writers.base import get_writer
+from pipeline.writers import get_writer
 
 
 @dataclass

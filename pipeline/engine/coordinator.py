@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.build.executors import Executor, make_executor
-from pipeline.build.keys import digest
-from pipeline.build.plan import BuildPlan, PairPlan, Task, plan_build
-from pipeline.build.state import BuildState
-from pipeline.build.tasks import Payload
+from pipeline.engine.executors import Executor, make_executor
+from pipeline.engine.keys import digest
+from pipeline.engine.plan import BuildPlan, PairPlan, Task, plan_build
+from pipeline.engine.state import BuildState
+from pipeline.engine.tasks import Payload
 from pipeline.core import atomic
 from pipeline.core.config import Config
 from pipeline.core.layout import find_sources, source_problems

@@ -17,7 +17,7 @@ import concurrent.futures
 import logging
 from typing import Any, Iterator
 
-from pipeline.build.tasks import Payload, run_task
+from pipeline.engine.tasks import Payload, run_task
 from pipeline.core.errors import ConfigError, DependencyError, HandoutsError, RenderError
 
 

@@ -10,7 +10,6 @@ notice) get their own /Lang in the structure tree, which WeasyPrint does not do.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from importlib.metadata import version as package_version
@@ -18,15 +17,15 @@ from importlib.metadata import version as package_version
 from lxml import html as lxml_html
 
 from pipeline.core.errors import RenderError, UnsafeResourceError
-from pipeline.inputs.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
-from pipeline.inputs.fonts import check_coverage, font_identities
+from pipeline.writers.common.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
+from pipeline.writers.common.fonts import check_coverage, font_config, font_identities
 from pipeline.core.locales import PAPER_SIZES, facts_for
 from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job
-from pipeline.writers import clinic
-from pipeline.writers.base import Writer, register
-from pipeline.writers.line_breaks import mark_breaks
-from pipeline.writers.html import render_template, stylesheet
-from pipeline.writers.pdf_tags import LINK_TEXT_KEY, NODE_KEY, repair
+from pipeline.writers.common import clinic
+from pipeline.writers.base import PAGES_SUFFIX, Writer
+from pipeline.writers.common.line_breaks import mark_breaks
+from pipeline.writers.common.templates import render_template, stylesheet
+from pipeline.writers.pdf.tags import LINK_TEXT_KEY, NODE_KEY, repair
 
 # Blocks whose text a screen reader gets as /ActualText where glyph order is not text order.
 TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "dt", "dd"}
@@ -38,7 +37,6 @@ def _logical_text(element) -> str:
 
 
 # The artifact the EPUB writer reads: where each printed page starts.
-PAGES_SUFFIX = ".pages.json"
 PAGE_PLACEHOLDER = "\x00page\x00"
 PAGES_PLACEHOLDER = "\x00pages\x00"
 
@@ -94,22 +92,11 @@ def handout_html(job: Job) -> str:
     return mark_breaks(html, job.facts.line_breaks)
 
 
-@functools.lru_cache(maxsize=1)
-def _font_config():
-    """One FontConfiguration per process: fontconfig's scan (seconds for CJK) happens once."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
-@register
 class PdfWriter(Writer):
     NAME = "pdf"
     SUFFIXES = (".pdf",)
     ARTIFACTS = (PAGES_SUFFIX,)
     VERSION = "2"
-    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/pdf_tags.py", "writers/clinic.py",
-               "writers/line_breaks.py")
     TEMPLATES = ("handout.html.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("print.css",)
 
@@ -130,14 +117,14 @@ class PdfWriter(Writer):
 
         fetcher = weasyprint_fetcher((PIPELINE_ASSETS,), job.resources, job.source_folder)
         document = HTML(string=html, base_url=source_url, url_fetcher=fetcher)
-        stylesheets = [CSS(string=stylesheet("print.css"), font_config=_font_config()),
-                       CSS(string=language_css(job), font_config=_font_config())]
+        stylesheets = [CSS(string=stylesheet("print.css"), font_config=font_config()),
+                       CSS(string=language_css(job), font_config=font_config())]
         identifier = hashlib.sha256(f"{job.stem}:{job.source_version}:{job.catalog_version}".encode()).hexdigest()[:32]
         options = {"stylesheets": stylesheets, "pdf_variant": "pdf/ua-1",
                    "pdf_identifier": identifier.encode("ascii"), "uncompressed_pdf": False}
         try:
             with _tag_hints(job.facts.tag, actual_text=job.facts.complex_shaping):
-                rendered = document.render(font_config=_font_config(), **options)
+                rendered = document.render(font_config=font_config(), **options)
                 data = rendered.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
         except FatalURLFetchingError as error:
             cause = error.__cause__
@@ -219,3 +206,6 @@ class _tag_hints:
 
         tags._build_box_tree = self.original
         return False
+
+
+WRITER = PdfWriter

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.build.keys import digest, environment_fingerprint, pipeline_fingerprint, task_key
-from pipeline.build.state import BuildState
+from pipeline.engine.keys import digest, environment_fingerprint, pipeline_fingerprint, task_key
+from pipeline.engine.state import BuildState
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.job import Job
@@ -27,7 +27,7 @@ from pipeline.inputs.images import check_clinic_logo
 from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, pronunciation_file,
                                   source_problems, template_path)
 from pipeline.writers import writer_names
-from pipeline.writers.base import get_writer
+from pipeline.writers import get_writer
 
 PLAN_VERSION = "1"
 
@@ -251,7 +251,7 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
 
 
 def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:
-    from pipeline.writers.html import translation_review_line
+    from pipeline.writers.common.byline import translation_review_line
 
     meta = job.article.meta
     review = job.review

@@ -3,9 +3,9 @@ the build state, run tasks on an executor (this process, local processes or Dask
 their files atomically. Publishing (manifest, site, feeds) sits above it and is handed in
 as callbacks; the command line sits above both."""
 
-from pipeline.build.engine import BuildReport, build, resolve, with_dependencies
-from pipeline.build.plan import BuildPlan, PairPlan, Task, plan_build
-from pipeline.build.state import BuildState
+from pipeline.engine.coordinator import BuildReport, build, resolve, with_dependencies
+from pipeline.engine.plan import BuildPlan, PairPlan, Task, plan_build
+from pipeline.engine.state import BuildState
 
 __all__ = ["BuildPlan", "BuildReport", "BuildState", "PairPlan", "Task", "build", "plan_build", "resolve",
            "with_dependencies"]

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
 
 from pipeline.core.document import Figure, Heading, walk_blocks
-from pipeline.inputs.fonts import check_coverage, font_identities
+from pipeline.writers.common.fonts import check_coverage, font_config, font_identities
 from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Resource
-from pipeline.writers import clinic
-from pipeline.writers.base import Writer, register, upstream_bytes
-from pipeline.writers.html import environment, render_template, stylesheet, translation_review_line
+from pipeline.writers.common import clinic
+from pipeline.writers.base import PAGES_SUFFIX, Writer, upstream_bytes
+from pipeline.writers.common.byline import translation_review_line
+from pipeline.writers.common.templates import environment, render_template, stylesheet
 
 IDENTIFIER_NAMESPACE = uuid.UUID("6f1d3c1e-2b7a-4f4e-9a51-3c9d0b7e5a10")
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
@@ -51,14 +52,11 @@ def chapter_file(number: int) -> str:
     return f"chapter-{number:02d}.xhtml"
 
 
-@register
 class EpubWriter(Writer):
     NAME = "epub"
     SUFFIXES = (".epub",)
     VERSION = "1"
     USES = ("audio", "pdf")
-    DEPENDS = ("writers/html.py", "writers/pdf.py", "writers/epub.py", "writers/media_overlays.py", "writers/sound.py",
-               "writers/clinic.py")
     TEMPLATES = ("epub/*.j2", "blocks.html.j2", "front.html.j2")
     STYLES = ("epub.css",)
 
@@ -73,7 +71,7 @@ class EpubWriter(Writer):
     def write(self, job: Job) -> dict[str, bytes]:
         from ebooklib import epub
 
-        from pipeline.writers.media_overlays import Narration, add_media_overlays
+        from pipeline.writers.epub.media_overlays import Narration, add_media_overlays
 
         article = job.article
         meta = article.meta
@@ -235,7 +233,6 @@ class EpubWriter(Writer):
 def printed_pages(job: Job) -> list[dict]:
     """Where each page of the printed PDF (same language and paper) starts, when the PDF
     writer ran in this build: [{"page": 1, "first": "<element id>"}, …]."""
-    from pipeline.writers.pdf import PAGES_SUFFIX
 
     data = upstream_bytes(job, "pdf", PAGES_SUFFIX)
     return json.loads(data.decode("utf-8"))["pages"] if data else []
@@ -305,11 +302,10 @@ def cover_png(job: Job) -> bytes:
     import pypdfium2
     from weasyprint import HTML
 
-    from pipeline.writers.pdf import _font_config
 
     html = environment().get_template("epub/cover-image.html.j2").render(facts=job.facts, meta=job.article.meta)
     check_coverage(job.article.meta.title.text + job.facts.display_name, job.facts, f"{job.stem}.epub cover")
-    pdf = HTML(string=html).write_pdf(font_config=_font_config())
+    pdf = HTML(string=html).write_pdf(font_config=font_config())
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]
@@ -353,3 +349,6 @@ def reproducible_zip(data: bytes, when: datetime.datetime, transforms: dict | No
                 content = transforms[name](content)
             target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
     return output.getvalue()
+
+
+WRITER = EpubWriter

@@ -23,12 +23,14 @@ from typing import Callable
 
 from pipeline.core.config import Config
 from pipeline.core.job import Job
-from pipeline.writers.base import Writer, get_writer
+from pipeline.engine.imports import dependencies
+from pipeline.writers import writer_class, writer_module
+from pipeline.writers.base import Writer
 
 PIPELINE_DIR = Path(__file__).resolve().parents[1]
 # Modules of the lower layers that never change what a writer produces.
 # (review.py computes the review state, which enters a key by its value: job.review.)
-NOT_OUTPUT_CODE = {"extract.py", "qa.py", "review.py", "hedges.toml"}
+NOT_OUTPUT_CODE = {"qa.py", "review.py", "hedges.toml"}
 FONT_CACHES = (Path("/var/cache/fontconfig"), Path.home() / ".cache" / "fontconfig")
 
 
@@ -39,15 +41,12 @@ def digest(*parts: object) -> str:
 @functools.lru_cache(maxsize=None)
 def code_fingerprint(writer_name: str) -> str:
     """A hash of the code, data, templates and styles one writer's output depends on: the
-    lower layers, the writer's declared modules, templates and styles. Editing the
-    download site's template rebuilds no handout; editing print.css rebuilds PDFs only."""
-    writer = get_writer(writer_name)
-    files = [p for folder in ("core", "inputs") for p in (PIPELINE_DIR / folder).glob("*.py")
-             if p.name not in NOT_OUTPUT_CODE]
+    modules its module imports (engine/imports.py), the language data, its templates and
+    styles. Editing the download site's template rebuilds no handout; editing print.css
+    rebuilds PDFs only; editing the PDF writer re-keys no MP3."""
+    writer = writer_class(writer_name)
+    files = [p for p in dependencies(writer_module(writer_name), PIPELINE_DIR) if p.name not in NOT_OUTPUT_CODE]
     files += sorted(p for p in (PIPELINE_DIR / "data").glob("*.toml") if p.name not in NOT_OUTPUT_CODE)
-    files += [PIPELINE_DIR / "writers" / "base.py", PIPELINE_DIR / "__init__.py"]
-    for pattern in writer.DEPENDS:
-        files += sorted(PIPELINE_DIR.glob(pattern))
     for pattern in writer.TEMPLATES:
         files += sorted((PIPELINE_DIR / "templates").glob(pattern))
     for name in writer.STYLES:
