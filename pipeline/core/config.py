@@ -135,72 +135,22 @@ def load_config(root: Path) -> Config:
     """Read `<root>/handouts.toml` (all defaults when the file does not exist)."""
     root = root.resolve()
     path = root / CONFIG_NAME
-    data: dict[str, Any] = {}
-    text = ""
-    if path.exists():
-        text = path.read_text("utf-8")
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            line = _line_from_message(str(error))
-            problem = re.sub(r" \(at .*\)$", "", str(error))
-            raise ConfigError(
-                f"not valid TOML: {problem}",
-                file=CONFIG_NAME,
-                line=line,
-                hint="fix the syntax (see https://toml.io)",
-            ) from None
-    where = _Locator(text)
-    for section, values in data.items():
-        if section == "language":
-            continue
-        if section not in _SCHEMA:
-            raise ConfigError(
-                f"unknown section [{section}]",
-                file=CONFIG_NAME,
-                line=where.section(section),
-                hint=f"valid sections: {', '.join(sorted([*_SCHEMA, 'language']))}",
-            )
-        _check_table(values, _SCHEMA[section], section, where)
-
+    data, where = _read_toml(path)
     project = data.get("project", {})
     publishing = data.get("publishing", {})
     audio = data.get("audio", {})
 
     def folder(key: str, default: str) -> Path:
-        value = project.get(key, default)
-        resolved = (root / value).resolve()
-        return resolved
+        return (root / project.get(key, default)).resolve()
 
     _check_review_folder(folder("review", "review"), folder("outputs", "outputs"), where)
     languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
     if not languages:
-        raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
-                          hint="list at least the source language")
-    paper = _paper(publishing.get("paper", "letter"), "publishing.paper", where)
-    engines = _engines(audio["engines"], "audio.engines", where) if "engines" in audio else ()
-    wpm = _words_per_minute(audio.get("words_per_minute", 150), "audio.words_per_minute", where)
+        raise _refused("publishing.languages is empty", where.key("languages"), hint="list at least the source language")
     concurrent = audio.get("max_concurrent_requests", 2)
     if not 1 <= concurrent <= 8:
-        raise ConfigError(f"audio.max_concurrent_requests = {concurrent} is outside 1..8", file=CONFIG_NAME,
-                          line=where.key("max_concurrent_requests"), hint="2 keeps gTTS from rate-limiting")
-
-    options: dict[str, LanguageOptions] = {}
-    for code, values in data.get("language", {}).items():
-        tag = _tag(code, f"[language.{code}]", where)
-        if not isinstance(values, dict):
-            raise ConfigError(f"[language.{code}] must be a table", file=CONFIG_NAME, line=where.section(f"language.{code}"))
-        _check_table(values, _LANGUAGE_KEYS, f"language.{code}", where)
-        voices = values.get("voices", {})
-        for engine in voices:
-            _engines([engine], f"language.{code}.voices", where)
-        options[tag] = LanguageOptions(
-            paper=_paper(values["paper"], f"language.{code}.paper", where) if "paper" in values else None,
-            engines=_engines(values["engines"], f"language.{code}.engines", where) if "engines" in values else None,
-            voices={str(k): str(v) for k, v in voices.items()},
-            words_per_minute=_words_per_minute(values["words_per_minute"], f"language.{code}.words_per_minute", where)
-            if "words_per_minute" in values else None,
-        )
+        raise _refused(f"audio.max_concurrent_requests = {concurrent} is outside 1..8",
+                       where.key("max_concurrent_requests"), hint="2 keeps gTTS from rate-limiting")
 
     return Config(
         root=root,
@@ -213,18 +163,62 @@ def load_config(root: Path) -> Config:
         voices_dir=(root / audio.get("voices", DEFAULT_VOICES_FOLDER)).resolve(),
         publish_unreviewed=publishing.get("publish_unreviewed", True),
         strict=publishing.get("strict", False),
-        paper=paper,
-        engines=engines,
+        paper=_paper(publishing.get("paper", "letter"), "publishing.paper", where),
+        engines=_engines(audio["engines"], "audio.engines", where) if "engines" in audio else (),
         noncommercial=audio.get("noncommercial", False),
         online=audio.get("online", False),
-        words_per_minute=wpm,
+        words_per_minute=_words_per_minute(audio.get("words_per_minute", 150), "audio.words_per_minute", where),
         max_concurrent_requests=concurrent,
-        language_options=options,
+        language_options=_language_options(data.get("language", {}), where),
         path=path if path.exists() else None,
         clinic=_clinic(data["clinic"], root, where) if "clinic" in data else None,
         base_url=_web_address(publishing["base_url"], "publishing.base_url", "base_url", where).rstrip("/")
         if "base_url" in publishing else None,
     )
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], "_Locator"]:
+    """The file's tables, checked against the schema, and a locator of its lines."""
+    data: dict[str, Any] = {}
+    text = ""
+    if path.exists():
+        text = path.read_text("utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            problem = re.sub(r" \(at .*\)$", "", str(error))
+            raise _refused(f"not valid TOML: {problem}", _line_from_message(str(error)),
+                           hint="fix the syntax (see https://toml.io)") from None
+    where = _Locator(text)
+    for section, values in data.items():
+        if section == "language":
+            continue
+        if section not in _SCHEMA:
+            raise _refused(f"unknown section [{section}]", where.section(section),
+                           hint=f"valid sections: {', '.join(sorted([*_SCHEMA, 'language']))}")
+        _check_table(values, _SCHEMA[section], section, where)
+    return data, where
+
+
+def _language_options(tables: dict[str, Any], where: "_Locator") -> dict[str, LanguageOptions]:
+    """`[language.<tag>]` tables: a language's own paper, engines, voices and pace."""
+    options: dict[str, LanguageOptions] = {}
+    for code, values in tables.items():
+        tag = _tag(code, f"[language.{code}]", where)
+        if not isinstance(values, dict):
+            raise _refused(f"[language.{code}] must be a table", where.section(f"language.{code}"))
+        _check_table(values, _LANGUAGE_KEYS, f"language.{code}", where)
+        voices = values.get("voices", {})
+        for engine in voices:
+            _engines([engine], f"language.{code}.voices", where)
+        options[tag] = LanguageOptions(
+            paper=_paper(values["paper"], f"language.{code}.paper", where) if "paper" in values else None,
+            engines=_engines(values["engines"], f"language.{code}.engines", where) if "engines" in values else None,
+            voices={str(k): str(v) for k, v in voices.items()},
+            words_per_minute=_words_per_minute(values["words_per_minute"], f"language.{code}.words_per_minute", where)
+            if "words_per_minute" in values else None,
+        )
+    return options
 
 
 def key_line(config: Config, key: str) -> int | None:
@@ -261,20 +255,11 @@ class _Locator:
 def _check_table(values: dict, schema: dict, section: str, where: _Locator) -> None:
     for key, value in values.items():
         if key not in schema:
-            raise ConfigError(
-                f"unknown key '{key}' in [{section}]",
-                file=CONFIG_NAME,
-                line=where.key(key),
-                hint=f"valid keys: {', '.join(sorted(schema))}",
-            )
+            raise _refused(f"unknown key '{key}' in [{section}]", where.key(key), hint=f"valid keys: {', '.join(sorted(schema))}")
         expected = schema[key]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             names = expected.__name__ if isinstance(expected, type) else "/".join(t.__name__ for t in expected)
-            raise ConfigError(
-                f"{section}.{key} must be a {_toml_type(names)}, not {value!r}",
-                file=CONFIG_NAME,
-                line=where.key(key),
-            )
+            raise _refused(f"{section}.{key} must be a {_toml_type(names)}, not {value!r}", where.key(key))
 
 
 def _toml_type(python_name: str) -> str:
@@ -285,9 +270,7 @@ def _toml_type(python_name: str) -> str:
 
 def _check_review_folder(review: Path, outputs: Path, where) -> None:
     if review.is_relative_to(outputs):
-        raise ConfigError("project.review is inside the outputs folder, which is published", file=CONFIG_NAME,
-                          line=where.key("review") or where.key("outputs"),
-                          hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
+        raise _refused("project.review is inside the outputs folder, which is published", where.key("review") or where.key("outputs"), hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
 
 
 def _tag(code: Any, where_name: str, where: _Locator) -> str:
@@ -295,29 +278,26 @@ def _tag(code: Any, where_name: str, where: _Locator) -> str:
         tag = to_bcp47(str(code))
         facts_for(tag)
     except ConfigError as error:
-        raise ConfigError(f"{where_name}: {error.what}", file=CONFIG_NAME, line=where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
+        raise _refused(f"{where_name}: {error.what}", where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
     return tag
 
 
 def _words_per_minute(value: int, where_name: str, where: _Locator) -> int:
     if not 80 <= value <= 300:
-        raise ConfigError(f"{where_name} = {value} is outside 80..300", file=CONFIG_NAME,
-                          line=where.key("words_per_minute"), hint="150 suits patient education")
+        raise _refused(f"{where_name} = {value} is outside 80..300", where.key("words_per_minute"), hint="150 suits patient education")
     return value
 
 
 def _paper(value: Any, where_name: str, where: _Locator) -> str:
     if str(value).lower() not in PAPER_SIZES:
-        raise ConfigError(f"{where_name} = {value!r} is not a paper size", file=CONFIG_NAME,
-                          line=where.key("paper"), hint=f"use one of: {', '.join(PAPER_SIZES)}")
+        raise _refused(f"{where_name} = {value!r} is not a paper size", where.key("paper"), hint=f"use one of: {', '.join(PAPER_SIZES)}")
     return str(value).lower()
 
 
 def _engines(values: Any, where_name: str, where: _Locator) -> tuple[str, ...]:
     for value in values:
         if value not in ENGINES:
-            raise ConfigError(f"{where_name}: unknown speech engine {value!r}", file=CONFIG_NAME,
-                              line=where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
+            raise _refused(f"{where_name}: unknown speech engine {value!r}", where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
     return tuple(values)
 
 
@@ -326,31 +306,27 @@ def _clinic(values: dict, root: Path, where: _Locator) -> Clinic:
 
     for key in ("name", "phone"):
         if not str(values.get(key, "")).strip():
-            raise ConfigError(f"[clinic] has no {key}", file=CONFIG_NAME, line=where.section("clinic"),
-                              hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
+            raise _refused(f"[clinic] has no {key}", where.section("clinic"), hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
     for key, value in values.items():  # every handout shows them: TOML's escapes may make unsafe text
         unsafe = characters.problem(str(value))
         if unsafe:
-            raise ConfigError(f"clinic.{key}: {unsafe[1]}", file=CONFIG_NAME, line=where.key(key), hint=unsafe[2])
+            raise _refused(f"clinic.{key}: {unsafe[1]}", where.key(key), hint=unsafe[2])
     phone = values["phone"].strip()
     try:
         possible = phonenumbers.is_possible_number(phonenumbers.parse(phone, "US"))
     except phonenumbers.NumberParseException:
         possible = False
     if not possible or re.search(r"[^0-9A-Za-z +().\-/#*,;]", phone):
-        raise ConfigError(f"clinic.phone = {phone!r} is not a phone number", file=CONFIG_NAME,
-                          line=where.key("phone"), hint="write it as patients dial it, e.g. \"(617) 555-0100\" "
+        raise _refused(f"clinic.phone = {phone!r} is not a phone number", where.key("phone"), hint="write it as patients dial it, e.g. \"(617) 555-0100\" "
                           "or \"+1 617 555 0100\"")
     website = _web_address(values["website"], "clinic.website", "website", where) if "website" in values else ""
     logo = None
     if "logo" in values:
         logo = (root / values["logo"]).resolve()
         if not str(values.get("logo_alt", "")).strip():
-            raise ConfigError("clinic.logo has no clinic.logo_alt", file=CONFIG_NAME, line=where.key("logo"),
-                              hint="add logo_alt = \"…\": what the logo shows, read aloud by screen readers")
+            raise _refused("clinic.logo has no clinic.logo_alt", where.key("logo"), hint="add logo_alt = \"…\": what the logo shows, read aloud by screen readers")
     elif "logo_alt" in values:
-        raise ConfigError("clinic.logo_alt without clinic.logo", file=CONFIG_NAME, line=where.key("logo_alt"),
-                          hint="add logo = \"file.png\" or remove logo_alt")
+        raise _refused("clinic.logo_alt without clinic.logo", where.key("logo_alt"), hint="add logo = \"file.png\" or remove logo_alt")
     return Clinic(name=values["name"].strip(), phone=phone, address=values.get("address", "").strip(),
                   website=website, logo=logo, logo_alt=values.get("logo_alt", "").strip())
 
@@ -360,9 +336,13 @@ def _web_address(value: str, where_name: str, key: str, where: _Locator) -> str:
 
     parsed = urlparse(value.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value.strip():
-        raise ConfigError(f"{where_name} = {value!r} is not an http or https address", file=CONFIG_NAME,
-                          line=where.key(key), hint="write the full address, e.g. \"https://clinic.example.org\"")
+        raise _refused(f"{where_name} = {value!r} is not an http or https address", where.key(key), hint="write the full address, e.g. \"https://clinic.example.org\"")
     return value.strip()
+
+
+def _refused(what: str, line: int | None, hint: str | None = None) -> ConfigError:
+    """The one shape of every configuration error: what, on which line of handouts.toml."""
+    return ConfigError(what, file=CONFIG_NAME, line=line, hint=hint)
 
 
 def _line_from_message(message: str) -> int | None:
