@@ -176,46 +176,20 @@ class ProjectReader:
 
 
 def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog, ui_template: Catalog | None) -> LanguagePlan:
+    """One article in one language: its catalogs read and checked, its review state, and
+    its job when it can be published (else the reasons why not, on the plan)."""
     config = project.config
     facts = config.facts(tag)
-    source_folder = config.sources_dir
     is_source = tag == article.meta.source_language
     plan = LanguagePlan(slug=article.slug, facts=facts, is_source=is_source)
-
-    ui: UiText | None = None
-    ui_catalog: ProjectCatalog | None = None
-    if facts.language != UI_SOURCE_LANGUAGE:
-        ui_catalog = _load(project, plan, UI_DOMAIN, "template words")
-        if ui_catalog is not None:
-            if ui_template is not None:
-                plan.ui_coverage = project.coverage(ui_catalog, project.required_words())
-                if not plan.ui_coverage.complete:
-                    plan.skip_reasons.append(_incomplete("template words (ui.po)", plan.ui_coverage))
-            ui = UiText(tag, ui_catalog, project.shown(catalog_path(config.translations_dir, facts.catalog_id, UI_DOMAIN)))
-    else:
-        ui = UiText(tag)
-
+    ui, ui_catalog = _template_words(project, plan, ui_template)
     catalog: ProjectCatalog | None = None
     if is_source:
-        translated = article
-        catalog_version = ""
+        translated, catalog_version = article, ""
     else:
         catalog = _load(project, plan, article.slug, "article")
-        if catalog is None:
-            return plan
-        plan.coverage = coverage(catalog, template)
-        shown = project.shown(catalog_path(config.translations_dir, facts.catalog_id, article.slug))
-        if not plan.coverage.complete:
-            plan.skip_reasons.append(_incomplete("article", plan.coverage))
-        if not _review(project, plan, article, catalog, shown):
-            return plan
-        if plan.skip_reasons:
-            return plan
-        try:
-            translated = translate(article, catalog, tag, shown)
-        except HandoutsError as error:
-            project.problems.append(error)
-            plan.skip_reasons.append("the catalog has errors (see above)")
+        translated = _translated(project, plan, article, catalog, template) if catalog is not None else None
+        if translated is None:
             return plan
         catalog_version = _catalog_version(catalog, ui_catalog)
     if plan.skip_reasons or ui is None:
@@ -229,20 +203,48 @@ def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog,
         plan.skip_reasons.append("the template words have errors (see above)")
         return plan
     plan.job = Job(
-        article=translated,
-        facts=facts,
-        ui=ui,
-        config=config,
-        source_folder=source_folder,
-        review=plan.review,
-        notice=notice,
-        source_version=_source_version(article),
-        catalog_version=catalog_version,
-        modified=_modified(article, ui_catalog, catalog if not is_source else None),
-        resources=_resources(article, source_folder, config),
+        article=translated, facts=facts, ui=ui, config=config, source_folder=config.sources_dir,
+        review=plan.review, notice=notice, source_version=_source_version(article), catalog_version=catalog_version,
+        modified=_modified(article, ui_catalog, catalog),
+        resources=_resources(article, config.sources_dir, config),
         pronunciation=_pronunciation(project, facts),
     )
     return plan
+
+
+def _template_words(project: ProjectReader, plan: LanguagePlan,
+                    ui_template: Catalog | None) -> tuple[UiText | None, ProjectCatalog | None]:
+    """The words of the templates in the plan's language (English needs no catalog)."""
+    facts = plan.facts
+    if facts.language == UI_SOURCE_LANGUAGE:
+        return UiText(facts.tag), None
+    ui_catalog = _load(project, plan, UI_DOMAIN, "template words")
+    if ui_catalog is None:
+        return None, None
+    if ui_template is not None:
+        plan.ui_coverage = project.coverage(ui_catalog, project.required_words())
+        if not plan.ui_coverage.complete:
+            plan.skip_reasons.append(_incomplete("template words (ui.po)", plan.ui_coverage))
+    shown = project.shown(catalog_path(project.config.translations_dir, facts.catalog_id, UI_DOMAIN))
+    return UiText(facts.tag, ui_catalog, shown), ui_catalog
+
+
+def _translated(project: ProjectReader, plan: LanguagePlan, article: Article, catalog: ProjectCatalog,
+                template: Catalog) -> Article | None:
+    """The article translated by its catalog, or None (the reasons on the plan) when the
+    catalog is incomplete, waits for review, or has errors."""
+    plan.coverage = coverage(catalog, template)
+    shown = project.shown(catalog_path(project.config.translations_dir, plan.facts.catalog_id, article.slug))
+    if not plan.coverage.complete:
+        plan.skip_reasons.append(_incomplete("article", plan.coverage))
+    if not _review(project, plan, article, catalog, shown) or plan.skip_reasons:
+        return None
+    try:
+        return translate(article, catalog, plan.facts.tag, shown)
+    except HandoutsError as error:
+        project.problems.append(error)
+        plan.skip_reasons.append("the catalog has errors (see above)")
+        return None
 
 
 def _resources(article: Article, folder: Path, config: Config) -> dict[str, Resource]:

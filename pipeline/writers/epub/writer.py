@@ -85,35 +85,9 @@ class EpubWriter(Writer):
 
         print_pages = printed_pages(job)
         pages = self._pages(job, print_pages)
-        figures = [block for block in walk_blocks(article.blocks) if isinstance(block, Figure)]
-        for figure in figures:
-            image = job.resources[figure.src]
-            book.add_item(epub.EpubImage(uid=f"image-{figure.alt.id}", file_name=f"images/{figure.src}",
-                                         media_type=image.media_type, content=image.data))
+        self._images(book, job)
 
-        logo = job.resources.get(CLINIC_LOGO_RESOURCE)
-        if logo is not None:
-            book.add_item(epub.EpubImage(uid="clinic-logo", file_name=_logo_file(logo),
-                                         media_type=logo.media_type, content=logo.data))
-
-        cover = epub.EpubCover(uid="cover-image", file_name="images/cover.png")
-        cover.content = cover_png(job)
-        book.add_item(cover)
-        book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
-        book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css",
-                                    content=stylesheet("epub.css").encode("utf-8")))
-
-        items = {}
-        for page in pages:
-            item = epub.EpubItem(uid=page.uid, file_name=page.file_name, media_type="application/xhtml+xml",
-                                 content=page.html.encode("utf-8"))
-            if page.uid == "nav":
-                item.properties = ["nav"]
-            book.add_item(item)
-            items[page.uid] = item
-        book.add_item(epub.EpubNcx())
-        book.toc = [epub.Link(entry["href"], entry["title"], f"toc-{n}") for n, entry in enumerate(_toc(job))]
-        book.spine = [items[p.uid] for p in pages]
+        items = self._documents(book, job, pages)
 
         narration = Narration.from_upstream(job)
         features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
@@ -134,6 +108,45 @@ class EpubWriter(Writer):
                                        "spine_direction": True, "package_direction": job.facts.is_rtl})
         package = {"EPUB/content.opf": lambda opf: _package_language(opf, job.facts.tag)}
         return {".epub": reproducible_zip(buffer.getvalue(), modified, package)}
+
+    def _images(self, book, job: Job) -> None:
+        """The article's figures, the clinic's logo, the cover and the style sheet."""
+        from ebooklib import epub
+
+        figures = [block for block in walk_blocks(job.article.blocks) if isinstance(block, Figure)]
+        for figure in figures:
+            image = job.resources[figure.src]
+            book.add_item(epub.EpubImage(uid=f"image-{figure.alt.id}", file_name=f"images/{figure.src}",
+                                         media_type=image.media_type, content=image.data))
+
+        logo = job.resources.get(CLINIC_LOGO_RESOURCE)
+        if logo is not None:
+            book.add_item(epub.EpubImage(uid="clinic-logo", file_name=_logo_file(logo),
+                                         media_type=logo.media_type, content=logo.data))
+
+        cover = epub.EpubCover(uid="cover-image", file_name="images/cover.png")
+        cover.content = cover_png(job)
+        book.add_item(cover)
+        book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+        book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css",
+                                    content=stylesheet("epub.css").encode("utf-8")))
+
+    def _documents(self, book, job: Job, pages: list) -> dict:
+        """The XHTML documents in reading order, the table of contents and the spine."""
+        from ebooklib import epub
+
+        items = {}
+        for page in pages:
+            item = epub.EpubItem(uid=page.uid, file_name=page.file_name, media_type="application/xhtml+xml",
+                                 content=page.html.encode("utf-8"))
+            if page.uid == "nav":
+                item.properties = ["nav"]
+            book.add_item(item)
+            items[page.uid] = item
+        book.add_item(epub.EpubNcx())
+        book.toc = [epub.Link(entry["href"], entry["title"], f"toc-{n}") for n, entry in enumerate(_toc(job))]
+        book.spine = [items[p.uid] for p in pages]
+        return items
 
     # metadata
 
