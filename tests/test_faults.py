@@ -453,7 +453,9 @@ def test_a_symlink_loop_in_the_voices_folder_is_one_line_and_the_language_falls_
     result = handouts(root, "voices")
     assert_not_a_bug(result)
     lines = result.stdout.splitlines()
-    assert lines[lines.index("es       espeak-ng es-419 (espeak-ng 1.51)") + 1].strip() == (
+    spanish = lines.index("es       espeak-ng es-419 (espeak-ng 1.51)")
+    assert lines[spanish + 1].strip() == "licence GPL-3.0-or-later"
+    assert lines[spanish + 2].strip() == (
         f"voices/es_MX-loop-medium.onnx: es_MX-loop-medium.onnx cannot be read (Too many levels of symbolic links); "
         f"replace it with the voice file itself; download it again with: {_python(root)} -m piper.download_voices "
         f"es_MX-loop-medium --data-dir voices; Spanish is narrated by espeak-ng (es-419) instead")

@@ -91,3 +91,22 @@ def test_the_code_a_writer_depends_on_is_read_from_its_imports():
     assert "tts/piper.py" in files("audio")  # loaded by name from tts/ENGINE_MODULES
     assert "writers/html.py" not in files("pdf") | files("epub") | files("audio")
     assert not any(path.startswith("engine/") or path.startswith("publish/") for path in files("epub"))
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_module_over_400_lines_and_no_function_over_60():
+    too_long = []
+    for path in sorted((REPO / "pipeline").rglob("*.py")):
+        text = path.read_text("utf-8")
+        where = path.relative_to(REPO)
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            too_long.append(f"{where}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{where}:{node.lineno} {node.name}: {length} lines")
+    assert too_long == []

@@ -18,7 +18,8 @@ from pipeline.cli import main
 from pipeline.core.config import load_config
 from pipeline.inputs.project import load_project
 from pipeline.writers.pdf.writer import handout_html
-from pipeline.writers.pdf.tags import kids_of, is_element, marked_sequences
+from pipeline.writers.pdf.content import marked_sequences
+from pipeline.writers.pdf.structure import is_element, kids_of
 
 from conftest import ALL_LANGUAGES, handout_pdf
 

@@ -173,8 +173,11 @@ def _ask_scheduler(address: str, timeout: float, hint: str) -> None:
         async with rpc(address) as scheduler:
             return await scheduler.identity()
 
+    def ask() -> dict:
+        return asyncio.run(asyncio.wait_for(identity(), timeout))
+
     try:
-        answer = asyncio.run(asyncio.wait_for(identity(), timeout))
+        answer = _outside_any_event_loop(ask)
     except (TimeoutError, asyncio.TimeoutError):
         raise ConfigError(f"the Dask scheduler at {address} did not answer within {timeout:g} s",
                           hint=f"check that a Dask scheduler listens there ({hint}), or wait longer with "
@@ -183,6 +186,20 @@ def _ask_scheduler(address: str, timeout: float, hint: str) -> None:
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}", hint=hint) from None
     if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
         raise ConfigError(f"{address} answered, but not as a Dask scheduler", hint=hint)
+
+
+def _outside_any_event_loop(call):
+    """`call()` in this thread, or in a new one when this thread already runs an event loop
+    (a program that embeds the build may), since asyncio.run refuses to nest."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(call).result()
 
 
 def make_executor(scheduler: str | None, jobs: int, pending: int, timeout: float = 30.0) -> Executor:
