@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -77,6 +78,54 @@ def test_a_style_edit_rebuilds_only_the_outputs_it_affects(tmp_path, monkeypatch
     finally:
         build_module.code_fingerprint.cache_clear()
     assert changed == {"pdf"}
+
+
+def _set(root: Path, section: str, line: str) -> None:
+    """One setting (or the lines of a new table) written into the project's handouts.toml."""
+    text = (root / "handouts.toml").read_text("utf-8")
+    for key in re.findall(r"(?m)^(\w+) =", line):
+        text = re.sub(rf"(?m)^{key} = .*\n", "", text)
+    head, found, tail = text.partition(f"[{section}]\n")
+    text = f"{head}{found}{line}\n{tail}" if found else f"{text}\n[{section}]\n{line}\n"
+    (root / "handouts.toml").write_text(text, "utf-8")
+
+
+@pytest.mark.slow
+def test_a_setting_rebuilds_only_the_formats_it_declares(tmp_path):
+    """`Config` fields say what they change (Sphinx's rebuild=): the narration's pace
+    rebuilds the MP3 only, the clinic the page only, the gTTS request limit nothing."""
+    root = copy_project(tmp_path / "project")
+    assert not run_build(root, ["es"], formats=["html", "audio"]).failed
+    _set(root, "audio", "max_concurrent_requests = 3")
+    report = run_build(root, ["es"], formats=["html", "audio"])
+    assert report.built == [] and report.plan.replanned == 0
+    _set(root, "audio", "words_per_minute = 140")
+    assert run_build(root, ["es"], formats=["html", "audio"]).built == [f"{SLUG}.es.audio"]
+    _set(root, "clinic", 'name = "Riverside Clinic"\nphone = "(617) 555-0100"')
+    assert run_build(root, ["es"], formats=["html", "audio"]).built == [f"{SLUG}.es.html"]
+
+
+def test_a_writer_edit_rekeys_only_that_writers_tasks(tmp_path, monkeypatch):
+    """The code a writer depends on is read from its imports: an edit to the PDF's tag
+    repair re-keys PDFs only; an edit to a speech engine, the narration only."""
+    from pipeline.engine import imports, keys
+
+    before = {name: keys.code_fingerprint(name) for name in ("html", "pdf", "epub", "audio")}
+    package = tmp_path / "pipeline"
+    shutil.copytree(keys.PIPELINE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(keys, "PIPELINE_DIR", package)
+    changed = {}
+    for edited in ("writers/pdf/tags.py", "tts/piper.py", "writers/common/clinic.py"):
+        target = package / edited
+        target.write_text(target.read_text("utf-8") + "\n# edited\n", "utf-8")
+        keys.code_fingerprint.cache_clear()
+        imports.dependencies.cache_clear()
+        changed[edited] = {name for name in before if keys.code_fingerprint(name) != before[name]}
+        before = {name: keys.code_fingerprint(name) for name in before}
+    keys.code_fingerprint.cache_clear()
+    imports.dependencies.cache_clear()
+    assert changed == {"writers/pdf/tags.py": {"pdf"}, "tts/piper.py": {"audio"},
+                       "writers/common/clinic.py": {"html", "pdf", "epub"}}
 
 
 def test_every_template_is_part_of_some_writers_fingerprint():

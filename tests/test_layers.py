@@ -74,10 +74,7 @@ def test_writers_are_peers_that_meet_only_in_common():
                 if parts[:2] == ["pipeline", "writers"] and len(parts) > 2 and parts[2] in own.values() \
                         and parts[2] != folder:
                     violations.append(f"{source.relative_to(REPO)}:{line} imports {imported}")
-    # The EPUB reads the narration's sound (decoding for the overlays' timing) from the
-    # audio package's shared sound module: data shared through a module, not a writer.
-    allowed = {"pipeline.writers.common.sound"}
-    assert [v for v in violations if v.rsplit(" ", 1)[1] not in allowed] == []
+    assert violations == []
 
 
 def test_the_code_a_writer_depends_on_is_read_from_its_imports():

@@ -56,34 +56,66 @@ class Clinic:
     logo_alt: str = ""
 
 
+# What each setting changes (Sphinx's `rebuild=`): "plan", which pairs exist and what their
+# jobs hold (every format follows); a writer's name, that writer's outputs only (with the
+# writers that use them); nothing, where files go. A change re-plans or re-keys only that.
+PLAN = ("plan",)
+NOTHING: tuple[str, ...] = ()
+AUDIO = ("audio",)
+
+
+_SETTINGS_DIGESTS: dict[tuple[int, str], tuple[object, str]] = {}
+
+
+def _setting(rebuild: tuple[str, ...], **options: Any) -> Any:
+    return field(metadata={"rebuild": rebuild}, **options)
+
+
 @dataclass(frozen=True)
 class Config:
-    root: Path
-    sources_dir: Path
-    translations_dir: Path
-    outputs_dir: Path
-    cache_dir: Path
-    languages: tuple[str, ...]
+    root: Path = _setting(NOTHING)
+    sources_dir: Path = _setting(PLAN)
+    translations_dir: Path = _setting(PLAN)
+    outputs_dir: Path = _setting(NOTHING)
+    cache_dir: Path = _setting(NOTHING)
+    languages: tuple[str, ...] = _setting(PLAN)
     # Piper voices laid out as `python -m piper.download_voices NAME --data-dir <voices_dir>` writes them.
-    voices_dir: Path = Path(DEFAULT_VOICES_FOLDER)
-    review_dir: Path = Path("review")  # review sheets and the approval ledger: never published
-    publish_unreviewed: bool = True
-    strict: bool = False  # a language waiting for translation fails the build
-    paper: str = "letter"
+    voices_dir: Path = _setting(AUDIO, default=Path(DEFAULT_VOICES_FOLDER))
+    # Review sheets and the approval ledger: never published.
+    review_dir: Path = _setting(NOTHING, default=Path("review"))
+    publish_unreviewed: bool = _setting(PLAN, default=True)
+    strict: bool = _setting(PLAN, default=False)  # a language waiting for translation fails the build
+    paper: str = _setting(PLAN, default="letter")  # in each job's language facts
     # `[audio] engines` as written: one order for every language; () = the measured order.
-    engines: tuple[str, ...] = ()
+    engines: tuple[str, ...] = _setting(AUDIO, default=())
     # Engines to try first whatever the order (`--tts NAME`).
-    prefer: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = _setting(AUDIO, default=())
     # The use is non-commercial: voices whose licence allows only that may be chosen.
-    noncommercial: bool = False
+    noncommercial: bool = _setting(AUDIO, default=False)
     # The clinic is online: gTTS speaks where the best offline voice is espeak-ng.
-    online: bool = False
-    words_per_minute: int = 150
-    max_concurrent_requests: int = 2
-    language_options: dict[str, LanguageOptions] = field(default_factory=dict)
-    path: Path | None = None
-    clinic: Clinic | None = None
-    base_url: str | None = None  # where the outputs are published, without a trailing slash
+    online: bool = _setting(AUDIO, default=False)
+    words_per_minute: int = _setting(AUDIO, default=150)
+    max_concurrent_requests: int = _setting(NOTHING, default=2)
+    # Per language: paper (in the job's facts), engines, voices and pace.
+    language_options: dict[str, LanguageOptions] = _setting(PLAN + AUDIO, default_factory=dict)
+    path: Path | None = _setting(NOTHING, default=None)
+    clinic: Clinic | None = _setting(("html", "pdf", "epub"), default=None)  # the logo joins the jobs' resources
+    # Where the outputs are published, without a trailing slash (the QR code and the feeds).
+    base_url: str | None = _setting(("html", "pdf", "epub"), default=None)
+
+    def settings_for(self, scope: str) -> str:
+        """A digest of the settings that change `scope` ("plan" or a writer's name)."""
+        import dataclasses
+        import hashlib
+
+        known = _SETTINGS_DIGESTS.get((id(self), scope))
+        if known is not None and known[0] is self:  # every task key asks: once per settings
+            return known[1]
+        chosen = [(f.name, repr(getattr(self, f.name))) for f in dataclasses.fields(self)
+                  if scope in f.metadata.get("rebuild", PLAN)]
+        answer = hashlib.sha256(repr(chosen).encode()).hexdigest()
+        _SETTINGS_DIGESTS[(id(self), scope)] = (self, answer)
+        return answer
 
     def facts(self, tag: str) -> LocaleFacts:
         return facts_for(tag, self.paper_for(tag))

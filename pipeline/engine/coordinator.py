@@ -102,7 +102,7 @@ def with_dependencies(formats: list[str], pairs: list[PairPlan]) -> list[str]:
     for pair in pairs:
         for name in formats:
             task = pair.tasks.get(name)
-            wanted |= {use.rsplit(".", 1)[-1] for use in task.uses} if task else set()
+            wanted |= set(task.uses) if task else set()
     return [name for name in writer_names() if name in wanted]
 
 
@@ -203,7 +203,7 @@ def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task]
     try:
         while waiting or running:
             for task in list(waiting):
-                if any(use in pending_names and use not in finished for use in task.uses):
+                if any(use in pending_names and use not in finished for use in task.used_tasks):
                     continue
                 waiting.remove(task)
                 try:
@@ -238,7 +238,7 @@ def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task]
                     continue
                 report.notices += [line for line in result.pop(NOTES, b"").decode().splitlines()
                                    if line not in report.notices]
-                degraded = [use for use in task.uses if use in failed]
+                degraded = [use for use in task.used_tasks if use in failed]
                 _store(config, state, plan, task, result, degraded)
                 report.notices += [line for line in _fallback_lines(result) if line not in report.notices]
                 report.built.append(task.name)
@@ -254,10 +254,10 @@ def _upstream(config: Config, plan: BuildPlan, task: Task, failed: set[str]) -> 
     """The bytes of the tasks this one uses (leaving out those that failed in this build)."""
     pair = plan.pair(task.slug, task.language)
     upstream: dict[str, dict[str, bytes]] = {}
-    for name in task.uses:
+    for writer, name in zip(task.uses, task.used_tasks):
         if name in failed:
             continue
-        used = pair.tasks[name.rsplit(".", 1)[-1]]
+        used = pair.tasks[writer]
         upstream[used.writer] = {suffix: resolve(config, rel).read_bytes() for suffix, rel in used.outputs.items()}
         upstream[used.writer]["key"] = used.key.encode()
     return upstream

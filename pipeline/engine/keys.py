@@ -58,9 +58,15 @@ def code_fingerprint(writer_name: str) -> str:
     return hasher.hexdigest()
 
 
+def writer_basis(config: Config, writer_name: str) -> str:
+    """What every output of a writer rests on besides its job: its code, data, templates and
+    styles, and the settings declared to change it (`Config.settings_for`)."""
+    return digest(code_fingerprint(writer_name), config.settings_for(writer_name))
+
+
 def task_key(job: Job, writer: Writer, uses_keys: list[str]) -> str:
     return digest(
-        code_fingerprint(writer.NAME),
+        writer_basis(job.config, writer.NAME),
         writer.NAME,
         writer.VERSION,
         repr(job.article),
@@ -75,12 +81,15 @@ def task_key(job: Job, writer: Writer, uses_keys: list[str]) -> str:
     )
 
 
-def pipeline_fingerprint(file_hash: Callable[[Path], str]) -> str:
-    """Every file of the pipeline (code, data, templates, styles): a pair planned by other
-    code is planned again. Read through the state's metadata cache: no file is read."""
-    files = sorted(p for p in PIPELINE_DIR.rglob("*") if p.suffix in (".py", ".toml", ".j2", ".css")
-                   and "__pycache__" not in p.parts)
-    return digest([(str(p.relative_to(PIPELINE_DIR)), file_hash(p)) for p in files])
+def planning_fingerprint(file_hash: Callable[[Path], str]) -> str:
+    """The code and data that decide which pairs exist and what their jobs hold: reading,
+    translating, review, planning (the imports of the planner, without the writers and
+    engines, whose code enters each writer's basis instead). Read through the state's
+    metadata cache: no file is read."""
+    files = [p for p in dependencies("pipeline.engine.plan", PIPELINE_DIR)
+             if p.parent.name not in ("writers", "tts") and "writers" not in p.parts[len(PIPELINE_DIR.parts):]]
+    files += sorted((PIPELINE_DIR / "data").glob("*.toml"))
+    return digest([(str(p.relative_to(PIPELINE_DIR)), file_hash(p)) for p in sorted(set(files))])
 
 
 def environment_fingerprint(config: Config) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.engine.keys import digest, environment_fingerprint, pipeline_fingerprint, task_key
+from pipeline.engine.keys import digest, environment_fingerprint, planning_fingerprint, task_key, writer_basis
 from pipeline.engine.state import BuildState
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
@@ -29,7 +29,7 @@ from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_proble
 from pipeline.writers import writer_names
 from pipeline.writers import get_writer
 
-PLAN_VERSION = "1"
+PLAN_VERSION = "2"
 
 
 class StoredProblem(HandoutsError):
@@ -50,12 +50,22 @@ class Task:
     writer: str
     key: str
     outputs: dict[str, str]  # suffix -> path relative to outputs/ ('cache:' + path for artifacts)
-    uses: list[str]  # names of the tasks whose results this one reads
+    uses: list[str]  # the writers of this pair whose results this task reads
     info: dict[str, str]  # engine and voice, for the manifest
 
     @property
     def name(self) -> str:
-        return f"{self.slug}.{self.language}.{self.writer}"
+        return task_name(self.slug, self.language, self.writer)
+
+    @property
+    def used_tasks(self) -> list[str]:
+        """The names of the tasks this one reads the results of (same pair)."""
+        return [task_name(self.slug, self.language, writer) for writer in self.uses]
+
+
+def task_name(slug: str, language: str, writer: str) -> str:
+    """'invasive-vs-metastatic-breast-cancer.es.pdf': how a task is named to the user."""
+    return f"{slug}.{language}.{writer}"
 
 
 @dataclass
@@ -75,6 +85,9 @@ class PairPlan:
     is_source: bool = False
     tasks: dict[str, Task] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)  # what the download site shows
+    # Each writer's basis (keys.writer_basis) when planned: a writer's code or settings
+    # changed since re-plans the pair, and re-keys (so rebuilds) that writer's tasks only.
+    bases: dict[str, str] = field(default_factory=dict)
 
     @property
     def waiting(self) -> bool:
@@ -93,6 +106,7 @@ class BuildPlan:
     pairs: list[PairPlan]
     problems: list[HandoutsError]  # problems of the whole project (sources, folders)
     replanned: int = 0  # pairs that were read and translated in this planning
+    bases: dict[str, str] = field(default_factory=dict)  # each writer's basis in this build
     reader: ProjectReader | None = None
     _jobs: dict[tuple[str, str], Job] = field(default_factory=dict)
 
@@ -150,9 +164,11 @@ def plan_build(config: Config, state: BuildState) -> BuildPlan:
     check_clinic_logo(config)
     file_hash = state.file_hash
     logo = config.clinic.logo if config.clinic and config.clinic.logo else None
-    base = digest(PLAN_VERSION, pipeline_fingerprint(file_hash), _config_fingerprint(config),
+    base = digest(PLAN_VERSION, planning_fingerprint(file_hash), config.settings_for("plan"),
                   environment_fingerprint(config), file_hash(logo) if logo else "")
     ui_hashes = (file_hash(template_path(config.translations_dir, UI_DOMAIN)),)
+    bases = {name: writer_basis(config, name) for name in writer_names()}
+    plan.bases = bases
     known = state.pairs()
     translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair
     fresh: list[tuple[str, str, str, dict]] = []
@@ -161,7 +177,7 @@ def plan_build(config: Config, state: BuildState) -> BuildPlan:
         source_hash = file_hash(path)
         source_fp = digest(base, source_hash)
         article_row = known.get((slug, ""))
-        about = state.decode(article_row[1]) if article_row and article_row[0] == source_fp else None
+        about = _decoded(article_row[1]) if article_row and article_row[0] == source_fp else None
         if about is None:
             about = _about_article(plan.reader_of(), path)
             fresh.append((slug, "", source_fp, about))
@@ -179,17 +195,38 @@ def plan_build(config: Config, state: BuildState) -> BuildPlan:
             )
             fingerprint = digest(*inputs)
             row = known.get((slug, tag))
-            pair = state.decode(row[1]) if row and row[0] == fingerprint else None
-            if not isinstance(pair, PairPlan):
+            pair = _decoded(row[1]) if row and row[0] == fingerprint else None
+            if not isinstance(pair, PairPlan) or pair.bases != bases:  # its inputs, or a writer, changed
                 pair = _plan_pair(plan, path, tag)
                 plan.replanned += 1
                 fresh.append((slug, tag, fingerprint, pair))
             plan.pairs.append(pair)
     state.flush_inputs()
     if fresh:
-        state.save_pairs(fresh)
+        state.save_pairs((slug, tag, fingerprint, _encoded(value)) for slug, tag, fingerprint, value in fresh)
     state.forget_pairs({(p.slug, p.language) for p in plan.pairs} | {(p.stem, "") for p in sources})
     return plan
+
+
+def _encoded(value: "PairPlan | dict") -> bytes:
+    """A planned pair (or what planning knows of a source) as JSON for the build state:
+    plain data, readable by any version that knows the fields, bound to no module path."""
+    if isinstance(value, PairPlan):
+        return json.dumps({"pair": dataclasses.asdict(value)}, sort_keys=True).encode("utf-8")
+    return json.dumps({"about": value}, sort_keys=True).encode("utf-8")
+
+
+def _decoded(data: bytes) -> "PairPlan | dict | None":
+    """What `_encoded` stored; None for an entry of another layout (it is planned again)."""
+    try:
+        value = json.loads(data)
+        if "pair" in value:
+            fields = dict(value["pair"])
+            fields["tasks"] = {name: Task(**task) for name, task in fields["tasks"].items()}
+            return PairPlan(**fields)
+        return value["about"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _about_article(reader: ProjectReader, path: Path) -> dict:
@@ -212,7 +249,7 @@ def _plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
     assert article is not None  # _about_article has read it
     language_plan = reader.plan(article, tag)
     pair = PairPlan(
-        slug=article.slug, language=tag, publishable=language_plan.job is not None,
+        slug=article.slug, language=tag, publishable=language_plan.job is not None, bases=plan.bases,
         skip_reasons=list(language_plan.skip_reasons), problems=[p.one_line() for p in language_plan.problems],
         coverage=_numbers(language_plan.coverage), ui_coverage=_numbers(language_plan.ui_coverage),
         review=language_plan.review.describe() if language_plan.review else "", is_source=language_plan.is_source,
@@ -247,7 +284,7 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
         outputs |= {suffix: f"cache:artifacts/{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.ARTIFACTS}
         info = {k: v for k, v in writer.key_parts(job).items() if k in ("engine", "voice", "voice_licence", "voice_note")}
         pair.tasks[writer.NAME] = Task(pair.slug, pair.language, writer.NAME, key, outputs,
-                                       [use.name for use in uses], info)
+                                       [use.writer for use in uses], info)
 
 
 def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:
@@ -275,7 +312,3 @@ def _numbers(coverage) -> dict | None:
     return dataclasses.asdict(coverage) if coverage is not None else None
 
 
-def _config_fingerprint(config: Config) -> str:
-    """The settings as read (with command-line overrides): any change re-plans every pair;
-    the task keys then decide what is really rebuilt."""
-    return hashlib.sha256(repr(config).encode()).hexdigest()

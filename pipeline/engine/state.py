@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -36,7 +35,7 @@ from pipeline.core.errors import StorageError
 
 STATE_NAME = "state.sqlite"
 RECORD_NAME = "outputs-record.json"
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 TABLES = ("inputs", "pairs", "outputs", "settings")
 
 _SCHEMA = """
@@ -158,19 +157,11 @@ class BuildState:
         return {(slug, language): (fingerprint, plan)
                 for slug, language, fingerprint, plan in self.db.execute("SELECT * FROM pairs")}
 
-    @staticmethod
-    def decode(plan: bytes) -> Any:
-        """A stored plan (pickled by this program into its own cache); None if unreadable."""
-        try:
-            return pickle.loads(plan)
-        except Exception:  # noqa: BLE001 - an old or damaged entry is simply planned again
-            return None
-
-    def save_pairs(self, rows: Iterable[tuple[str, str, str, Any]]) -> None:
+    def save_pairs(self, rows: Iterable[tuple[str, str, str, bytes]]) -> None:
+        """Each planned pair's fingerprint and its plan, encoded by the planner (JSON)."""
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?)",
-                                [(slug, language, fingerprint, pickle.dumps(plan, protocol=5))
-                                 for slug, language, fingerprint, plan in rows])
+                                list(rows))
 
     def forget_pairs(self, keep: set[tuple[str, str]]) -> None:
         """Drop the plans of pairs that no longer exist (an article or language removed)."""
