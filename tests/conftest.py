@@ -185,6 +185,18 @@ def pytest_configure(config):
     _SESSION_CONFIG[:] = [config]
 
 
+# Fixtures that build real outputs (every PDF, a narrated project, a library on Dask) or
+# start Chromium: a test that uses one is slow. `pytest -m "not slow"` is the fast loop.
+SLOW_FIXTURES = {"pdf_handouts", "browser", "built", "small_project", "clinic", "reviewed_and_unreviewed",
+                 "library", "narrated", "split", "english", "wheel"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for line in config.stash.get(_WROTE, []):
         terminalreporter.write_line(f"a test wrote into the checkout: {line}", red=True)

@@ -287,6 +287,7 @@ def gtts_build(root: Path) -> int:
                  "--tts", "gtts", "--jobs", "1", "-q"])
 
 
+@pytest.mark.slow
 @responses.activate
 def test_gtts_narration_through_the_stand_in(tmp_path, service_mp3, no_backoff):
     responses.add(responses.POST, ENDPOINT, body=service_reply(service_mp3))

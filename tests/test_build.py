@@ -287,6 +287,7 @@ def state_problems(root: Path) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_killed_builds_never_leave_a_partial_file_and_the_next_one_resumes(tmp_path):
     root = copy_project(tmp_path / "kill")
     rng = random.Random(7)

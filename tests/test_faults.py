@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from pipeline.writers.common import fonts
 from pipeline.cli import main
@@ -30,6 +31,7 @@ def path_without(*commands: str) -> str:
     return str(folder)
 
 
+@pytest.mark.slow
 def test_no_espeak_ng_fails_the_narration_with_the_package_name(tmp_path):
     root = copy_project(tmp_path / "no-espeak")
     environment = {**os.environ, "PATH": path_without("espeak-ng", "espeak")}
@@ -43,6 +45,7 @@ def test_no_espeak_ng_fails_the_narration_with_the_package_name(tmp_path):
     assert (root / "outputs" / "es" / f"{SLUG}.es.pdf").exists()
 
 
+@pytest.mark.slow
 def test_no_java_makes_check_say_which_package(tmp_path):
     root = copy_project(tmp_path / "no-java")
     assert main(["--root", str(root), "build", "--lang", "en", "--format", "epub", "--format", "pdf", "-q"]) == 0
@@ -117,8 +120,6 @@ import signal
 import socket
 import threading
 import time
-
-import pytest
 
 from pipeline.checks.audio import read_webvtt
 from pipeline.core import atomic
@@ -274,6 +275,7 @@ def test_the_build_lock_is_not_inherited_by_worker_processes(tmp_path):
         os.kill(child, signal.SIGKILL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_a_broken_state_database_is_moved_aside_and_made_anew_from_the_files(tmp_path, damage):
     """Case 3: the state overwritten or truncated: one line, the file moved aside, the
@@ -308,6 +310,7 @@ def _fill_disk(root: Path) -> subprocess.CompletedProcess:
                     "--jobs", "1")
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_naming_the_folder_and_leaves_no_temporary_file(tmp_path, monkeypatch, capsys):
     """Case 4, on a real full disk: outputs/ is a 100 KB tmpfs, on another file system
     than .cache/ (the case that left `.<name>.part` beside the destination). Where this
@@ -395,6 +398,7 @@ def silent_server():
         server.close()
 
 
+@pytest.mark.slow
 def test_a_scheduler_that_never_answers_times_out_with_one_line_and_writes_nothing(tmp_path):
     """Case 5: it hung past 90 s; now the wait is bounded (30 s by default, --scheduler-timeout)."""
     root = copy_project(tmp_path / "hung")
@@ -536,6 +540,7 @@ ENVIRONMENT_FAULTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", sorted(ENVIRONMENT_FAULTS))
 def test_no_fault_of_the_environment_is_reported_as_a_bug(fault, tmp_path):
     """An internal error (exit 70, "a bug in handouts") only ever means a bug."""
