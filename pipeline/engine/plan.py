@@ -212,8 +212,8 @@ def _encoded(value: "PairPlan | dict") -> bytes:
     """A planned pair (or what planning knows of a source) as JSON for the build state:
     plain data, readable by any version that knows the fields, bound to no module path."""
     if isinstance(value, PairPlan):
-        return json.dumps({"pair": dataclasses.asdict(value)}, sort_keys=True).encode("utf-8")
-    return json.dumps({"about": value}, sort_keys=True).encode("utf-8")
+        return json.dumps({"pair": dataclasses.asdict(value)}).encode("utf-8")  # keys in their order
+    return json.dumps({"about": value}).encode("utf-8")
 
 
 def _decoded(data: bytes) -> "PairPlan | dict | None":
