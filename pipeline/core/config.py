@@ -67,6 +67,18 @@ AUDIO = ("audio",)
 _SETTINGS_DIGESTS: dict[tuple[int, str], tuple[object, str]] = {}
 
 
+def _portable(value: Any, root: Path) -> Any:
+    """A setting with its paths relative to the project: a copy of the project elsewhere
+    (another checkout, a CI folder) has the same settings."""
+    import dataclasses
+
+    if isinstance(value, Path):
+        return value.relative_to(root) if value.is_relative_to(root) else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple((f.name, _portable(getattr(value, f.name), root)) for f in dataclasses.fields(value))
+    return value
+
+
 def _setting(rebuild: tuple[str, ...], **options: Any) -> Any:
     return field(metadata={"rebuild": rebuild}, **options)
 
@@ -111,7 +123,7 @@ class Config:
         known = _SETTINGS_DIGESTS.get((id(self), scope))
         if known is not None and known[0] is self:  # every task key asks: once per settings
             return known[1]
-        chosen = [(f.name, repr(getattr(self, f.name))) for f in dataclasses.fields(self)
+        chosen = [(f.name, repr(_portable(getattr(self, f.name), self.root))) for f in dataclasses.fields(self)
                   if scope in f.metadata.get("rebuild", PLAN)]
         answer = hashlib.sha256(repr(chosen).encode()).hexdigest()
         _SETTINGS_DIGESTS[(id(self), scope)] = (self, answer)
