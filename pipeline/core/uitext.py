@@ -127,3 +127,5 @@ SITE_WORDS = (
     N_("Web page"),
     N_("No narration yet"),
 )
+# NOTE: the heading of the list of topics (the articles' categories) on a language's page.
+TOPICS_WORD = N_("Topics")

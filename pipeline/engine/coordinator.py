@@ -46,6 +46,7 @@ class BuildReport:
     executor: str = ""
     plan: BuildPlan | None = None
     seconds: float = 0.0
+    published: int = 0  # pages and feeds of the site written (the others showed nothing new)
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_proble
 from pipeline.writers import writer_names
 from pipeline.writers import get_writer
 
-PLAN_VERSION = "2"
+PLAN_VERSION = "3"
 
 
 class StoredProblem(HandoutsError):
@@ -305,6 +305,8 @@ def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:
         "review_state": review.as_dict() if review else None,
         "review_line": translation_review_line(job),
         "draft": job.notice is not None,
+        # [segment id (the same in every language), the category in this language]
+        "categories": [[category.id, category.text] for category in meta.categories],
     }
 
 

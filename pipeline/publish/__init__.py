@@ -17,10 +17,11 @@ from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.layout import UI_DOMAIN, catalog_file
 from pipeline.core.locales import to_catalog_id
-from pipeline.core.uitext import REVIEW_NOTICE, UiText
+from pipeline.core.uitext import REVIEW_NOTICE, TOPICS_WORD, UiText
 from pipeline.publish.listing import listed_files, shelves as make_shelves
 from pipeline.publish.manifest import MANIFEST, verify_manifest, write_manifest
 from pipeline.publish.opds import write_feeds
+from pipeline.publish.pages import PageWriter
 from pipeline.publish.site import INDEX, site_words, write_site
 
 __all__ = ["build_and_publish", "publish", "verify_manifest", "MANIFEST", "INDEX"]
@@ -58,10 +59,26 @@ def publish(config: Config, state: BuildState, plan: BuildPlan, report: BuildRep
         except HandoutsError as error:
             if report is not None:
                 report.failed.append(HandoutsError(f"no download page for {tag}: {error.one_line()}"))
-    write_site(config, shelves, words)
-    write_feeds(config, shelves, {tag: ui.gettext(REVIEW_NOTICE) for tag, ui in words.items()})
+    pages = PageWriter(config, state, _code_digest(config, state))
+    write_site(config, shelves, words, pages)
+    write_feeds(pages, shelves, {tag: ui.gettext(REVIEW_NOTICE) for tag, ui in words.items()},
+                {tag: ui.gettext(TOPICS_WORD) for tag, ui in words.items()})
+    pages.finish()
+    if report is not None:
+        report.published = len(pages.written)
     state.set_setting("published", fingerprint)
     return True
+
+
+def _code_digest(config: Config, state: BuildState) -> str:
+    """The publishing code, the site's templates and every language's template words: a
+    change to any re-renders every page (rare; an edit to an article re-renders its own)."""
+    return hashlib.sha256(repr([state.file_hash(p) for p in _publishing_files(config)]).encode()).hexdigest()
+
+
+def _publishing_files(config: Config) -> list:
+    code = sorted([*PUBLISHING_CODE.glob("*.py"), *SITE_TEMPLATES.glob("*.j2")])
+    return [*code, *[catalog_file(str(config.translations_dir), to_catalog_id(tag), UI_DOMAIN) for tag in config.languages]]
 
 
 def _fingerprint(config: Config, state: BuildState, plan: BuildPlan) -> str:
@@ -72,9 +89,7 @@ def _fingerprint(config: Config, state: BuildState, plan: BuildPlan) -> str:
     digest.update(repr((state.generation(), sorted(plan.keys().items()))).encode())
     digest.update(repr(state.files_on_disk(config.outputs_dir)).encode())  # a file deleted by hand
     digest.update(repr([(p.slug, p.language, p.publishable, p.meta) for p in plan.pairs]).encode())
-    code = sorted([*PUBLISHING_CODE.glob("*.py"), *SITE_TEMPLATES.glob("*.j2")])
-    words = [catalog_file(str(config.translations_dir), to_catalog_id(tag), UI_DOMAIN) for tag in config.languages]
-    digest.update(repr([state.file_hash(p) for p in [*code, *words]]).encode())
+    digest.update(repr([state.file_hash(p) for p in _publishing_files(config)]).encode())
     state.flush_inputs()
     return digest.hexdigest()
 

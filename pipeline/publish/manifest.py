@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from pipeline import __version__
 from pipeline.core import atomic
@@ -44,10 +45,15 @@ def write_manifest(config: Config, listed: list[Listed]) -> None:
     atomic.atomic_write_text(config.outputs_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
 
 
+# The later pages of a list or feed (index-2.html, catalog-2.xml: see publish/pages.py).
+_PAGED_SITE_FILE = re.compile(r"^(index|catalog)-[0-9]+\.(html|xml)$")
+
+
 def is_site_file(relative: str) -> bool:
     """The pages and feeds of the download site, which the manifest does not list."""
     name = relative.rsplit("/", 1)[-1]
-    return name in SITE_FILES or relative.startswith("articles/")
+    return (name in SITE_FILES or _PAGED_SITE_FILE.match(name) is not None
+            or relative.startswith(("articles/", "titles/")) or "/topics/" in relative)
 
 
 def verify_manifest(config: Config) -> list[str]:

@@ -1,49 +1,86 @@
 """OPDS 1.2 feeds for reading apps: a navigation feed (`outputs/catalog.xml`) with one
-entry per language, each leading to that language's acquisition feed
-(`outputs/<lang>/catalog.xml`) of e-books and narrations."""
+entry per language, each leading to that language's acquisition feed of e-books and
+narrations (`outputs/<lang>/catalog.xml`), in pages of PAGE_SIZE entries linked by
+`rel="next"`/`"previous"`/`"first"`/`"last"`, with a facet per topic
+(`outputs/<lang>/topics/<id>.xml`, paged the same way) so that an app never loads the
+whole library at once. A feed is written only when what it shows changed."""
 
 from __future__ import annotations
 
+import posixpath
 import uuid
 
-from pipeline.core import atomic
-from pipeline.core.config import Config
 from pipeline.publish.listing import Shelf
+from pipeline.publish.pages import Page, PageWriter, by_title, paginate, shelf_digest, topics
 
 FEED = "catalog.xml"
 NEVER = "2000-01-01T00:00:00Z"
 
 
-def write_feeds(config: Config, shelves: list[Shelf], draft_words: dict[str, str]) -> None:
-    """`draft_words`: the draft-translation notice per language, for entries' summaries."""
-    from pipeline.writers.epub.writer import book_identifier
-    from pipeline.writers.common.templates import environment
-
-    env = environment()
+def write_feeds(pages: PageWriter, shelves: list[Shelf], draft_words: dict[str, str],
+                topic_words: dict[str, str]) -> None:
+    """`draft_words`: the draft-translation notice per language, for entries' summaries;
+    `topic_words`: the word "Topics" per language, the facets' group."""
     by_language: dict[str, list[Shelf]] = {}
     for shelf in shelves:
-        by_language.setdefault(shelf.facts.tag, []).append(shelf)
+        if shelf.reading_app_files:
+            by_language.setdefault(shelf.facts.tag, []).append(shelf)
     languages = []
     for tag, language_shelves in by_language.items():
-        entries = []
-        for shelf in language_shelves:
-            links = shelf.reading_app_files
-            if links:
-                entries.append({"shelf": shelf, "links": links, "authors": shelf.meta.get("authors", []),
-                                "id": book_identifier(shelf.pair.slug, tag),
-                                "updated": f"{shelf.meta['modified']}T00:00:00Z"})
-        if not entries:
-            continue
-        updated = max(entry["updated"] for entry in entries)
-        facts = language_shelves[0].facts
-        atomic.atomic_write_text(config.outputs_dir / tag / FEED, env.get_template("site/opds-acquisition.xml.j2").render(
-            entries=entries, updated=updated, title=f"Patient handouts: {facts.display_name}",
-            feed_id=_feed_id(tag), draft_words=draft_words.get(tag, "")))
-        languages.append({"tag": tag, "title": facts.display_name, "count": len(entries), "updated": updated,
-                          "id": _feed_id(tag)})
-    atomic.atomic_write_text(config.outputs_dir / FEED, env.get_template("site/opds-navigation.xml.j2").render(
-        languages=languages, updated=max((lang["updated"] for lang in languages), default=NEVER),
-        feed_id=_feed_id("")))
+        ordered = by_title(language_shelves)
+        updated = max(_updated(shelf) for shelf in ordered)
+        groups = topics(ordered)
+        facets = [(key, name, f"{tag}/topics/{key}.xml") for key, (name, _) in groups.items()]
+        words = (draft_words.get(tag, ""), topic_words.get(tag, "Topics"))
+        _write_sequence(pages, paginate(f"{tag}/catalog", ordered, ".xml"), tag, None, facets, words)
+        for key, (name, members) in groups.items():
+            _write_sequence(pages, paginate(f"{tag}/topics/{key}", members, ".xml"), tag, (key, name), facets, words)
+        languages.append({"tag": tag, "title": ordered[0].facts.display_name, "count": len(ordered),
+                          "updated": updated, "id": _feed_id(tag)})
+    updated = max((lang["updated"] for lang in languages), default=NEVER)
+    pages.page(FEED, ("navigation", languages), lambda: _render(
+        "opds-navigation.xml.j2", languages=languages, updated=updated, feed_id=_feed_id("")))
+
+
+def _write_sequence(pages: PageWriter, sequence: list[Page], tag: str, topic: tuple[str, str] | None,
+                    facets: list[tuple[str, str, str]], words: tuple[str, str]) -> None:
+    for page in sequence:
+        shows = ("feed", tag, topic, facets, words, page.number, page.paths, [shelf_digest(s) for s in page.shelves])
+        pages.page(page.path, shows, lambda page=page: _feed(page, tag, topic, facets, words))
+
+
+def _feed(page: Page, tag: str, topic: tuple[str, str] | None, facets: list[tuple[str, str, str]],
+          words: tuple[str, str]) -> str:
+    from pipeline.writers.epub.writer import book_identifier
+
+    here = posixpath.dirname(page.path)
+
+    def href(path: str) -> str:
+        return posixpath.relpath(path, here)
+
+    entries = [{"shelf": shelf, "links": [(href(item.path), item) for item in shelf.reading_app_files],
+                "authors": shelf.meta.get("authors", []), "id": book_identifier(shelf.pair.slug, tag),
+                "updated": _updated(shelf)} for shelf in page.shelves]
+    paging = {"self": page.path, "first": page.paths[0], "last": page.paths[-1],
+              "previous": page.neighbour(-1), "next": page.neighbour(1)}
+    facts = page.shelves[0].facts
+    title = f"Patient handouts: {facts.display_name}" + (f": {topic[1]}" if topic else "")
+    return _render("opds-acquisition.xml.j2", entries=entries, title=title,
+                   updated=max(entry["updated"] for entry in entries),
+                   feed_id=_feed_id(tag + (f"/{topic[0]}" if topic else "") + (f"/{page.number}" if page.number > 1 else "")),
+                   links={rel: href(path) for rel, path in paging.items() if path},
+                   start=href(FEED), up=href(FEED), draft_words=words[0], facet_group=words[1],
+                   facets=[(name, href(path), bool(topic and topic[0] == key)) for key, name, path in facets])
+
+
+def _render(template: str, **context: object) -> str:
+    from pipeline.writers.common.templates import environment
+
+    return environment().get_template(f"site/{template}").render(**context)
+
+
+def _updated(shelf: Shelf) -> str:
+    return f"{shelf.meta['modified']}T00:00:00Z"
 
 
 def _feed_id(tag: str) -> str:

@@ -1,10 +1,13 @@
 """The download site: plain HTML pages, no JavaScript, browsable by article and by language.
 
-- `outputs/index.html`: every article and every language (language names in their own
-  script, marked with `lang` and `dir`);
+- `outputs/index.html`: every language (names in their own script, marked with `lang` and
+  `dir`), and every article while there are few; `outputs/titles/index.html` (then
+  `index-2.html` …): every article by title, PAGE_SIZE to a page;
 - `outputs/articles/<slug>.html`: one article in all its languages, with its files;
-- `outputs/<lang>/index.html`: every article available in one language, titled and
-  labelled in that language (an outreach worker for one community wants one page).
+- `outputs/<lang>/index.html` (then `index-2.html` …): the articles of one language by
+  title, with its topics (`outputs/<lang>/topics/<id>.html`, from the categories of the
+  front matter), titled and labelled in that language (an outreach worker for one
+  community wants one place). Pages are written only when what they show changed.
 """
 
 from __future__ import annotations
@@ -19,35 +22,78 @@ from pipeline.core.uitext import UI_SOURCE_LANGUAGE, UiText
 from pipeline.inputs.catalogs import UI_DOMAIN, catalog_path, read_catalog
 from pipeline.publish.listing import Shelf
 from pipeline.publish.manifest import MANIFEST
+from pipeline.publish import pages as paging
+from pipeline.publish.pages import PageWriter, by_title, paginate, shelf_digest, topics
 
 INDEX = "index.html"
 OPDS = "catalog.xml"
 ARTICLES = "articles"
+TOPICS = "topics"
+TITLES = "titles"
 
 
-def write_site(config: Config, shelves: list[Shelf], words: dict[str, UiText]) -> None:
-    """Write every page. `words`: the template words of each language that gets a page of
-    its own (a language whose words cannot be read is left out, and the caller says why)."""
-    from pipeline.writers.common.templates import environment
-
-    env = environment()
+def write_site(config: Config, shelves: list[Shelf], words: dict[str, UiText], pages: PageWriter) -> None:
+    """Write every page whose content changed. `words`: the template words of each
+    language that gets pages of its own (a language whose words cannot be read is left
+    out, and the caller says why)."""
     articles = _articles(shelves)
     languages = _languages(shelves)
-    common = {"version": __version__, "manifest": MANIFEST, "opds": OPDS}
-    _write(config, INDEX, env.get_template("site/index.html.j2").render(
-        articles=articles, languages=languages, prefix="", **common))
+    _write_index(pages, articles, languages)
     for slug, article_shelves in articles.items():
-        _write(config, f"{ARTICLES}/{slug}.html", env.get_template("site/article.html.j2").render(
-            slug=slug, shelves=article_shelves, first=_source_shelf(article_shelves), prefix="../",
-            words=_english, **common))
+        _write_article(pages, slug, article_shelves)
     for tag, language_shelves in languages.items():
-        facts = language_shelves[0].facts
-        if tag not in words:
-            continue
-        _write(config, f"{tag}/{INDEX}", env.get_template("site/language.html.j2").render(
-            facts=facts, shelves=language_shelves, words=words[tag].gettext, prefix="../",
-            date=lambda iso, facts=facts: facts.format_date(datetime.date.fromisoformat(iso)) if iso else "",
-            **common))
+        if tag in words:
+            _write_language(pages, tag, language_shelves, words[tag])
+
+
+def _render(template: str, **context: object) -> str:
+    from pipeline.writers.common.templates import environment
+
+    return environment().get_template(f"site/{template}").render(
+        version=__version__, manifest=MANIFEST, opds=OPDS, **context)
+
+
+def _write_index(pages: PageWriter, articles: dict[str, list[Shelf]], languages: dict[str, list[Shelf]]) -> None:
+    """The front page (languages, and the articles when few) and the list of every article
+    by English title, in pages."""
+    firsts = by_title([_source_shelf(article_shelves) for article_shelves in articles.values()])
+    counts = {slug: len(article_shelves) for slug, article_shelves in articles.items()}
+    shown = [(tag, len(language_shelves)) for tag, language_shelves in languages.items()]
+    listing = paginate(f"{TITLES}/index", firsts)  # not under articles/: a slug may be "index"
+    on_front = firsts if len(firsts) <= paging.PAGE_SIZE else []
+    pages.page(INDEX, ("index", shown, [shelf_digest(s) for s in on_front], len(firsts), counts), lambda: _render(
+        "index.html.j2", articles=on_front, total=len(firsts), counts=counts, languages=languages, prefix="",
+        page_size=paging.PAGE_SIZE))
+    for page in listing:
+        pages.page(page.path, ("articles", page.number, page.paths, [shelf_digest(s) for s in page.shelves], counts),
+                   lambda page=page: _render("articles.html.j2", page=page, counts=counts, prefix="../",
+                                             label=lambda page, pages: f"Page {page} of {pages}", number=str))
+
+
+def _write_article(pages: PageWriter, slug: str, article_shelves: list[Shelf]) -> None:
+    pages.page(f"{ARTICLES}/{slug}.html", ("article", [shelf_digest(s) for s in article_shelves]), lambda: _render(
+        "article.html.j2", slug=slug, shelves=article_shelves, first=_source_shelf(article_shelves),
+        prefix="../", words=_english))
+
+
+def _write_language(pages: PageWriter, tag: str, language_shelves: list[Shelf], words: UiText) -> None:
+    """A language's pages: its topics, and every article by title, both in pages."""
+    facts = language_shelves[0].facts
+    ordered = by_title(language_shelves)
+    groups = topics(ordered)
+    topic_list = [(key, name, len(members)) for key, (name, members) in groups.items()]
+    common = {"facts": facts, "words": words.gettext, "topics": topic_list, "feed": any(s.reading_app_files for s in ordered),
+              "page_label": lambda **values: words.gettext("Page %(page)s of %(pages)s", **values),
+              "date": lambda iso: facts.format_date(datetime.date.fromisoformat(iso)) if iso else ""}
+    sequences = [(None, paginate(f"{tag}/index", ordered), "../")]
+    sequences += [((key, name), paginate(f"{tag}/{TOPICS}/{key}", members), "../../")
+                  for key, (name, members) in groups.items()]
+    for topic, sequence, prefix in sequences:
+        for page in sequence:
+            shows = ("language", topic, topic_list, page.number, page.paths, [shelf_digest(s) for s in page.shelves])
+            pages.page(page.path, shows, lambda page=page, topic=topic, prefix=prefix: _render(
+                "language.html.j2", page=page, shelves=page.shelves, topic=topic, prefix=prefix,
+                home=f"{prefix}{tag}/", **common))
 
 
 def site_words(config: Config, facts: LocaleFacts) -> UiText:

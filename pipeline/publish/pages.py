@@ -1,0 +1,103 @@
+"""The pages of a library that scales: lists cut into pages of at most PAGE_SIZE entries,
+grouped by topic (the categories of the front matter), and written only when what they
+show changed.
+
+A thousand articles in two dozen languages make thousands of pages and feeds; one edited
+sentence changes a handful of them. Each page is described by a digest of exactly what it
+shows (its entries' titles, files and checksums, its place in the sequence, the templates
+and the words of its language); the digests of the last publication are kept in the build
+state, and a page whose digest did not change is neither rendered nor written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from pipeline.core import atomic
+from pipeline.core.config import Config
+from pipeline.engine import BuildState
+from pipeline.publish.listing import Shelf
+
+PAGE_SIZE = 50
+SETTING = "published pages"
+
+
+@dataclass
+class Page:
+    """One page of a list: its entries and its place among its sibling pages."""
+
+    path: str  # relative to outputs/
+    number: int  # from 1
+    paths: tuple[str, ...]  # every page of the sequence, in order
+    shelves: list[Shelf]
+
+    @property
+    def count(self) -> int:
+        return len(self.paths)
+
+    def neighbour(self, step: int) -> str | None:
+        """The path of the previous (-1) or next (+1) page, or None at an end."""
+        index = self.number - 1 + step
+        return self.paths[index] if 0 <= index < len(self.paths) else None
+
+
+def paginate(first: str, shelves: list[Shelf], suffix: str = ".html", size: int | None = None) -> list[Page]:
+    """`es/index` -> es/index.html, es/index-2.html …: the first page keeps the plain name,
+    so that links to a small library's page never change when it grows."""
+    size = size or PAGE_SIZE
+    chunks = [shelves[start:start + size] for start in range(0, len(shelves), size)] or [[]]
+    paths = tuple(f"{first}{suffix}" if n == 1 else f"{first}-{n}{suffix}" for n in range(1, len(chunks) + 1))
+    return [Page(paths[n], n + 1, paths, chunk) for n, chunk in enumerate(chunks)]
+
+
+def topics(shelves: list[Shelf]) -> dict[str, tuple[str, list[Shelf]]]:
+    """{topic id: (its name in the shelves' language, its shelves)} from each article's
+    categories; the id is the category's segment id, the same in every language."""
+    found: dict[str, tuple[str, list[Shelf]]] = {}
+    for shelf in shelves:
+        for key, name in shelf.meta.get("categories", []):
+            found.setdefault(key, (name, []))[1].append(shelf)
+    return dict(sorted(found.items(), key=lambda item: item[1][0].casefold()))
+
+
+def by_title(shelves: list[Shelf]) -> list[Shelf]:
+    return sorted(shelves, key=lambda shelf: (shelf.meta.get("title", "").casefold(), shelf.pair.slug))
+
+
+def shelf_digest(shelf: Shelf) -> str:
+    """What a page shows of one article in one language."""
+    files = [(item.path, item.size, item.sha256, item.info.get("duration"), item.info.get("engine"),
+              item.info.get("voice"), item.info.get("voice_licence"), item.info.get("voice_note")) for item in shelf.files]
+    return hashlib.sha256(repr((shelf.pair.slug, shelf.pair.language, shelf.pair.is_source,
+                                sorted(shelf.meta.items()), files)).encode()).hexdigest()
+
+
+class PageWriter:
+    """Writes pages whose digest changed since the last publication, removes pages of the
+    last publication that are gone, and records the digests when the publication ends."""
+
+    def __init__(self, config: Config, state: BuildState, code: str) -> None:
+        self.config = config
+        self.state = state
+        self.code = code  # a digest of the publishing code and templates
+        self.before: dict[str, str] = json.loads(state.setting(SETTING) or "{}")
+        self.now: dict[str, str] = {}
+        self.written: list[str] = []
+
+    def page(self, path: str, shows: object, render: Callable[[], str]) -> None:
+        """`shows`: what the page shows (digests and plain values); `render` makes its text."""
+        digest = hashlib.sha256(repr((self.code, shows)).encode()).hexdigest()
+        self.now[path] = digest
+        target = self.config.outputs_dir / path
+        if self.before.get(path) == digest and target.exists():
+            return
+        atomic.atomic_write_text(target, render())
+        self.written.append(path)
+
+    def finish(self) -> None:
+        for path in sorted(set(self.before) - set(self.now)):
+            (self.config.outputs_dir / path).unlink(missing_ok=True)
+        self.state.set_setting(SETTING, json.dumps(self.now, sort_keys=True))
