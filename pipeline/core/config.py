@@ -27,7 +27,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int},
 }
 _LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
-                                                      "words_per_minute": int}
+                                                      "words_per_minute": int, "braille_grade": int,
+                                                      "braille_table": str}
+# A liblouis table named by its file (no folders): one of liblouis-data's or of pipeline/data/braille/.
+_BRAILLE_TABLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\.(?:ctb|utb|tbl)$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class LanguageOptions:
     engines: tuple[str, ...] | None = None
     voices: dict[str, str] = field(default_factory=dict)
     words_per_minute: int | None = None
+    braille_grade: int | None = None
+    braille_table: str | None = None  # an explicit stand-in table (see pipeline/writers/braille)
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,7 @@ def load_config(root: Path) -> Config:
             voices={str(k): str(v) for k, v in voices.items()},
             words_per_minute=_words_per_minute(values["words_per_minute"], f"language.{code}.words_per_minute", where)
             if "words_per_minute" in values else None,
+            **_braille_options(values, tag, code, where),
         )
 
     return Config(
@@ -268,6 +274,28 @@ def _words_per_minute(value: int, where_name: str, where: _Locator) -> int:
         raise ConfigError(f"{where_name} = {value} is outside 80..300", file=CONFIG_NAME,
                           line=where.key("words_per_minute"), hint="150 suits patient education")
     return value
+
+
+def _braille_options(values: dict, tag: str, code: str, where: _Locator) -> dict:
+    """`braille_grade` (one the language's verified tables offer, or any with a stand-in
+    `braille_table`) and `braille_table`, checked against the language data."""
+    table = values.get("braille_table")
+    if table is not None and not _BRAILLE_TABLE.match(table):
+        raise ConfigError(f"language.{code}.braille_table = {table!r} is not a liblouis table name", file=CONFIG_NAME,
+                          line=where.key("braille_table"), hint="name a table file such as \"en-ueb-g1.ctb\" "
+                          "(ls /usr/share/liblouis/tables)")
+    grade = values.get("braille_grade")
+    if grade is not None and table is None:
+        offered = sorted(facts_for(tag).own_data.get("braille", {}).get("tables", {}))
+        if str(grade) not in offered:
+            choices = f"grades {', '.join(offered)}" if offered else "no verified braille table"
+            raise ConfigError(f"language.{code}.braille_grade = {grade}: braille for {tag} here has {choices}",
+                              file=CONFIG_NAME, line=where.key("braille_grade"),
+                              hint="use one of those, or name a table with braille_table")
+    elif grade is not None and not 0 <= grade <= 3:
+        raise ConfigError(f"language.{code}.braille_grade = {grade} is outside 0..3", file=CONFIG_NAME,
+                          line=where.key("braille_grade"))
+    return {"braille_grade": grade, "braille_table": table}
 
 
 def _paper(value: Any, where_name: str, where: _Locator) -> str:

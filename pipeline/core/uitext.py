@@ -59,10 +59,19 @@ class UiText:
 
     def validate(self, template) -> None:
         """Raise the first problem of any template word (missing, fuzzy, markup, placeholders)
-        now, before a writer meets it half-way through a handout."""
+        now, before a writer meets it half-way through a handout. Optional words (see
+        OPTIONAL_WORDS) are asked with `has()` by the output that needs them."""
         for message in template:
-            if message.id and isinstance(message.id, str):
+            if message.id and isinstance(message.id, str) and message.id not in OPTIONAL_WORDS:
                 self._lookup(message.id)
+
+    def has(self, message_id: str) -> bool:
+        """Whether this word has a usable translation (always, in the source language)."""
+        try:
+            self._lookup(message_id)
+        except CatalogError:
+            return False
+        return True
 
     def _lookup(self, message_id: str) -> str:
         if self.catalog is None:
@@ -105,3 +114,33 @@ SITE_WORDS = (
     N_("Web page"),
     N_("No narration yet"),
 )
+
+# The braille edition's own words (its title page and transcriber's notes), and the download
+# site's words for braille files.
+BRAILLE_PAGES = N_("Braille pages: %(count)s")
+BRAILLE_VOLUME = N_("Volume %(number)s of %(total)s")
+BRAILLE_IMAGE = "Image: %(description)s"  # the narration's words for an image (writers/narration.py)
+# NOTE: Opens a note the braille transcriber adds (an image description, a link's address).
+BRAILLE_NOTE = N_("Transcriber's note: %(note)s")
+BRAILLE_WORDS = (BRAILLE_PAGES, BRAILLE_VOLUME, BRAILLE_NOTE)
+BRAILLE_BRF = N_("Braille for embossers (BRF)")
+BRAILLE_PEF = N_("Braille (PEF)")
+BRAILLE_DETAILS = N_("grade %(grade)s, braille pages: %(pages)s")
+BRAILLE_ON_REQUEST = N_("Braille on request from the clinic")
+BRAILLE_SITE_WORDS = (BRAILLE_BRF, BRAILLE_PEF, BRAILLE_DETAILS, BRAILLE_ON_REQUEST)
+# Words that only an optional output uses: a language whose catalog does not translate them
+# yet is still published (its handouts need none of them); the braille edition waits for
+# its words (one line says which), and the download page shows its braille words in English,
+# marked as English, until they are translated.
+OPTIONAL_WORDS = frozenset(BRAILLE_WORDS + BRAILLE_SITE_WORDS)
+
+
+def required_words(template: Catalog) -> Catalog:
+    """The template without its optional words: what a language needs to be published."""
+    import copy
+
+    required = copy.deepcopy(template)
+    for message_id in OPTIONAL_WORDS:
+        if message_id in required:
+            required.delete(message_id)
+    return required

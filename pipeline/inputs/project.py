@@ -32,7 +32,7 @@ from pipeline.core.layout import catalog_folder_problems, find_sources, shown_pa
 from pipeline.inputs.images import check_clinic_logo
 from pipeline.inputs.sources import read_article
 from pipeline.inputs.translate import Coverage, coverage, template_for, translate
-from pipeline.core.uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
+from pipeline.core.uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText, required_words
 from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Notice, Resource
 from pipeline.inputs.images import check_image
 from pipeline.core.layout import pronunciation_path
@@ -102,6 +102,7 @@ class ProjectReader:
         self.problems = problems if problems is not None else []
         self._articles: dict[Path, Article | None] = {}
         self._ui_template: Catalog | None | bool = False
+        self._required_ui: Catalog | None = None
         self._catalogs: dict[Path, ProjectCatalog | HandoutsError] = {}
         self._coverage: dict[tuple[int, int], Coverage] = {}
 
@@ -137,6 +138,12 @@ class ProjectReader:
                 except HandoutsError as error:
                     self.problems.append(error)
         return self._ui_template  # type: ignore[return-value]
+
+    def required_ui_template(self) -> Catalog:
+        """The template words a language needs to be published (without optional words)."""
+        if self._required_ui is None:
+            self._required_ui = required_words(self.ui_template())
+        return self._required_ui
 
     def catalog(self, path: Path, catalog_id: str) -> ProjectCatalog | HandoutsError:
         """A catalog read once (the template words of a language serve all its articles)."""
@@ -177,7 +184,7 @@ def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog,
         ui_catalog = _load(project, plan, UI_DOMAIN, "template words")
         if ui_catalog is not None:
             if ui_template is not None:
-                plan.ui_coverage = project.coverage(ui_catalog, ui_template)
+                plan.ui_coverage = project.coverage(ui_catalog, project.required_ui_template())
                 if not plan.ui_coverage.complete:
                     plan.skip_reasons.append(_incomplete("template words (ui.po)", plan.ui_coverage))
             ui = UiText(tag, ui_catalog, project.shown(catalog_path(config.translations_dir, facts.catalog_id, UI_DOMAIN)))

@@ -1,5 +1,6 @@
 """`outputs/manifest.json`: every file with its language, format, size and SHA-256, the
-versions of its source and catalog, its engine and voice, its review state; and the check
+versions of its source and catalog, its engine and voice, its braille table, grade and
+pages, its review state; and the check
 that the manifest and the files on disk agree."""
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def write_manifest(config: Config, listed: list[Listed]) -> None:
             "engine": item.info.get("engine") or None,
             "voice": item.info.get("voice") or None,
             "duration_seconds": item.duration,
+            "braille_table": item.info.get("braille_table") or None,
+            "braille_grade": int(item.info["braille_grade"]) if item.info.get("braille_grade") else None,
+            "braille_pages": item.braille_pages,
             "review": item.info.get("review"),
             "current": item.current,
         }

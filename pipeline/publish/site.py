@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime
 
+from markupsafe import Markup
+
 from pipeline import __version__
 from pipeline.core import atomic
 from pipeline.core.config import Config
 from pipeline.core.locales import LocaleFacts
-from pipeline.core.uitext import UI_SOURCE_LANGUAGE, UiText
+from pipeline.core.uitext import OPTIONAL_WORDS, UI_SOURCE_LANGUAGE, UiText
 from pipeline.inputs.catalogs import UI_DOMAIN, catalog_path, read_catalog
 from pipeline.publish.listing import Shelf
 from pipeline.publish.manifest import MANIFEST
@@ -45,7 +47,7 @@ def write_site(config: Config, shelves: list[Shelf], words: dict[str, UiText]) -
         if tag not in words:
             continue
         _write(config, f"{tag}/{INDEX}", env.get_template("site/language.html.j2").render(
-            facts=facts, shelves=language_shelves, words=words[tag].gettext, prefix="../",
+            facts=facts, shelves=language_shelves, words=page_words(words[tag]), prefix="../",
             date=lambda iso, facts=facts: facts.format_date(datetime.date.fromisoformat(iso)) if iso else "",
             **common))
 
@@ -57,6 +59,17 @@ def site_words(config: Config, facts: LocaleFacts) -> UiText:
     path = catalog_path(config.translations_dir, facts.catalog_id, UI_DOMAIN)
     shown = str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path)
     return UiText(facts.tag, read_catalog(path, locale=facts.catalog_id, shown=shown), shown)
+
+
+def page_words(ui: UiText):
+    """`gettext` for a language's page; an optional word its catalog does not translate yet
+    (see uitext.OPTIONAL_WORDS) is shown in English, marked as English."""
+    def words(message: str, **values: object):
+        if message in OPTIONAL_WORDS and not ui.has(message):
+            return Markup('<span lang="en" dir="ltr">%s</span>') % _english(message, **values)
+        return ui.gettext(message, **values)
+
+    return words
 
 
 def _english(message: str, **values: object) -> str:

@@ -1,4 +1,4 @@
-"""Output writers, one module each, looked up by name through `base.REGISTRY`.
+"""Output writers, one module (or package) each, looked up by name through `base.REGISTRY`.
 
 Writer modules import their heavy libraries (WeasyPrint, ebooklib, audio codecs)
 inside `write()`, so that a build with nothing to do never pays for them.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-WRITER_MODULES = ("html", "pdf", "audio", "epub")
+WRITER_MODULES = ("html", "pdf", "audio", "epub", "braille")
 
 
 def load_all() -> None:
