@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup setup-test system-build system-test outputs test bench clean
+.PHONY: setup setup-test system-build system-test outputs test test-fast bench clean
 
 setup: system-build $(STAMP)
 
@@ -33,7 +33,11 @@ outputs: setup
 	$(BIN)/handouts build
 
 test: setup-test
-	$(BIN)/python -m pytest
+	HANDOUTS_NO_SKIPS=1 $(BIN)/python -m pytest
+
+# The fast loop: everything but the tests that build real PDFs, EPUBs, narration or a library.
+test-fast: setup-test
+	HANDOUTS_NO_SKIPS=1 $(BIN)/python -m pytest -m "not slow"
 
 bench: setup
 	$(BIN)/python bench/benchmark.py

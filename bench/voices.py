@@ -37,16 +37,19 @@ from benchmark import SLUG, fresh_project  # noqa: E402
 from pipeline.checks.audio import inspect_mp3  # noqa: E402
 from pipeline.core.config import load_config  # noqa: E402
 from pipeline.inputs.project import load_project  # noqa: E402
-from pipeline.tts import choose_voice, engine_class, voice_for_item  # noqa: E402
-from pipeline.writers import sound  # noqa: E402
-from pipeline.writers.narration import narration_script  # noqa: E402
+from pipeline.tts import choose_voice, engine_class, item_speaker  # noqa: E402
+from pipeline.writers.common import sound  # noqa: E402
+from pipeline.writers.audio.narration import narration_script  # noqa: E402
 
 
 def set_engines(root: Path, engines: list[str]) -> None:
     path = root / "handouts.toml"
     text = path.read_text("utf-8")
     head, tail = text.split("[audio]", 1)
-    lines = [f"engines = {json.dumps(engines)}" if line.startswith("engines =") else line for line in tail.split("\n")]
+    line = f"engines = {json.dumps(engines)}"
+    lines = [line if old.startswith("engines =") else old for old in tail.split("\n")]
+    if line not in lines:
+        lines.insert(1, line)
     path.write_text(head + "[audio]" + "\n".join(lines), "utf-8")
 
 
@@ -60,7 +63,8 @@ def real_time_factor(root: Path, engine_name: str) -> dict:
     wall, cpu, children = time.perf_counter(), time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     audio = 0.0
     for item in items:
-        speech = engine.synthesize(item.spoken, voice_for_item(config, engine, item.language, voice), item.language)
+        speaker, item_voice = item_speaker(config, engine_name, item.language, voice)
+        speech = engine_class(speaker)(config).synthesize(item.spoken, item_voice, item.language)
         audio += sound.decode(speech.data).size / sound.SAMPLE_RATE
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
 import shutil
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from pipeline.cli import main
 
@@ -18,6 +23,13 @@ ROOTS = Path(__file__).resolve().parent / "roots"
 SEED = REPO.parent / "shared" / "seed" / "invasive-vs-metastatic-breast-cancer.txt"
 SLUG = "invasive-vs-metastatic-breast-cancer"
 sys.path.insert(0, str(REPO / "bench"))  # the library generator, shared with the benchmark
+# Hypothesis keeps no example database: tests never write into the checkout, and a run
+# is reproduced from the seed it prints.
+hypothesis_settings.register_profile("handouts", database=None)
+hypothesis_settings.load_profile("handouts")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="handouts-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 # Every language the project publishes, as handouts.toml lists them.
 ALL_LANGUAGES = tomllib.loads((REPO / "handouts.toml").read_text("utf-8"))["publishing"]["languages"]
 
@@ -134,3 +146,67 @@ def browser():
                   "--no-first-run", "--disable-sync"])
         yield instance
         instance.close()
+
+
+# --- the checkout is read-only for tests ---------------------------------------------------------
+
+def _checkout_state() -> str:
+    """Git's view of the checkout, ignored files included: a test that writes into the
+    checkout (a cache, an edited style sheet) changes it."""
+    import subprocess
+
+    done = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--ignored"],
+                          capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else ""
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_CHECKOUT] = _checkout_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = session.config.stash.get(_CHECKOUT, "")
+    after = _checkout_state()
+    if before != after:
+        changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
+        session.config.stash[_WROTE] = changed
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    skipped = session.config.stash.get(_SKIPS, 0)
+    if skipped and os.environ.get("HANDOUTS_NO_SKIPS") == "1":
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _SESSION_CONFIG[0].stash[_SKIPS] = _SESSION_CONFIG[0].stash.get(_SKIPS, 0) + 1
+
+
+def pytest_configure(config):
+    _SESSION_CONFIG[:] = [config]
+
+
+# Fixtures that build real outputs (every PDF, a narrated project, a library on Dask) or
+# start Chromium: a test that uses one is slow. `pytest -m "not slow"` is the fast loop.
+SLOW_FIXTURES = {"pdf_handouts", "browser", "built", "small_project", "clinic", "reviewed_and_unreviewed",
+                 "library", "narrated", "split", "english", "wheel"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for line in config.stash.get(_WROTE, []):
+        terminalreporter.write_line(f"a test wrote into the checkout: {line}", red=True)
+    skipped = config.stash.get(_SKIPS, 0)
+    if skipped and os.environ.get("HANDOUTS_NO_SKIPS") == "1":
+        terminalreporter.write_line(f"{skipped} tests skipped: with HANDOUTS_NO_SKIPS=1 (make test, CI) a skip "
+                                    "fails the run; run `make setup-test` to install what they need", red=True)
+
+
+_CHECKOUT = pytest.StashKey[str]()
+_WROTE = pytest.StashKey[list]()
+_SKIPS = pytest.StashKey[int]()
+_SESSION_CONFIG: list = []

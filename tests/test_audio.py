@@ -17,7 +17,7 @@ import requests
 import responses
 from lxml import etree
 
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 from pipeline.checks.audio import inspect_mp3, read_webvtt
 from pipeline.checks.epub import NS, read_package, run_ace, run_epubcheck
 from pipeline.cli import main
@@ -80,7 +80,7 @@ def test_duration_fits_the_length_of_the_text(built, tag):
         assert {"zh-Hans": 2.5, "ja": 3.0}[tag] <= per_second <= {"zh-Hans": 6.0, "ja": 8.0}[tag], \
             f"{per_second:.1f} characters a second"
     elif tag == "my":  # spaces between phrases: syllables a second
-        from pipeline.writers.line_breaks import ZERO_WIDTH_SPACE, mark_text
+        from pipeline.writers.common.line_breaks import ZERO_WIDTH_SPACE, mark_text
 
         syllables = len(mark_text(text, "syllables-mymr").replace(ZERO_WIDTH_SPACE, " ").split())
         assert 2.5 <= syllables / (minutes * 60) <= 5.0, f"{syllables / (minutes * 60):.1f} syllables a second"
@@ -194,7 +194,7 @@ def test_pronunciation_list_changes_the_speech_not_the_captions(built):
     cue = next(c for c in timeline(root, "en")["cues"] if "(DCIS)" in c["text"])
     assert "DCIS" in cue["text"]
     from pipeline.inputs.pronunciation import read_pronunciation
-    from pipeline.writers.narration import apply_pronunciation
+    from pipeline.writers.audio.narration import apply_pronunciation
 
     words = read_pronunciation(root / "translations", "en")
     assert apply_pronunciation(cue["text"], words).count("D C I S") == 2
@@ -204,7 +204,7 @@ def test_pronunciation_list_changes_the_speech_not_the_captions(built):
 def test_every_spoken_item_sounds_the_same_on_every_build(built, tag):
     """espeak-ng 1.51 is not deterministic for every input (its Vietnamese voice said "Ann"
     differently each time); a cold build on another machine must make the same narration."""
-    from pipeline.writers.narration import narration_script
+    from pipeline.writers.audio.narration import narration_script
     from pipeline.tts import engine_class
 
     root, jobs = built
@@ -287,6 +287,7 @@ def gtts_build(root: Path) -> int:
                  "--tts", "gtts", "--jobs", "1", "-q"])
 
 
+@pytest.mark.slow
 @responses.activate
 def test_gtts_narration_through_the_stand_in(tmp_path, service_mp3, no_backoff):
     responses.add(responses.POST, ENDPOINT, body=service_reply(service_mp3))

@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import random
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +20,7 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 from pipeline.core.config import load_config
 from pipeline.publish import build_and_publish, verify_manifest
 
@@ -60,30 +62,79 @@ def test_one_edited_sentence_reruns_exactly_that_language(small_project, tmp_pat
     assert timeline["synthesized"] == 1
 
 
-def test_a_style_edit_rebuilds_only_the_outputs_it_affects(small_project, tmp_path):
-    from pipeline.build import keys as build_module
+def test_a_style_edit_rebuilds_only_the_outputs_it_affects(tmp_path, monkeypatch):
+    """print.css edited in a copy of the package (tests never write into the checkout)."""
+    from pipeline.engine import keys as build_module
 
     fingerprints = {name: build_module.code_fingerprint(name) for name in ("html", "pdf", "epub", "audio")}
-    css = REPO / "pipeline" / "styles" / "print.css"
-    original = css.read_text("utf-8")
+    package = tmp_path / "pipeline"
+    shutil.copytree(build_module.PIPELINE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    css = package / "styles" / "print.css"
+    css.write_text(css.read_text("utf-8") + "\n/* test */\n", "utf-8")
+    monkeypatch.setattr(build_module, "PIPELINE_DIR", package)
+    build_module.code_fingerprint.cache_clear()
     try:
-        css.write_text(original + "\n/* test */\n", "utf-8")
-        build_module.code_fingerprint.cache_clear()
         changed = {name for name in fingerprints if build_module.code_fingerprint(name) != fingerprints[name]}
     finally:
-        css.write_text(original, "utf-8")
         build_module.code_fingerprint.cache_clear()
     assert changed == {"pdf"}
 
 
-def test_every_template_is_part_of_some_writers_fingerprint():
-    from pipeline.writers.base import REGISTRY
-    from pipeline.writers import load_all
+def _set(root: Path, section: str, line: str) -> None:
+    """One setting (or the lines of a new table) written into the project's handouts.toml."""
+    text = (root / "handouts.toml").read_text("utf-8")
+    for key in re.findall(r"(?m)^(\w+) =", line):
+        text = re.sub(rf"(?m)^{key} = .*\n", "", text)
+    head, found, tail = text.partition(f"[{section}]\n")
+    text = f"{head}{found}{line}\n{tail}" if found else f"{text}\n[{section}]\n{line}\n"
+    (root / "handouts.toml").write_text(text, "utf-8")
 
-    load_all()
+
+@pytest.mark.slow
+def test_a_setting_rebuilds_only_the_formats_it_declares(tmp_path):
+    """`Config` fields say what they change (Sphinx's rebuild=): the narration's pace
+    rebuilds the MP3 only, the clinic the page only, the gTTS request limit nothing."""
+    root = copy_project(tmp_path / "project")
+    assert not run_build(root, ["es"], formats=["html", "audio"]).failed
+    _set(root, "audio", "max_concurrent_requests = 3")
+    report = run_build(root, ["es"], formats=["html", "audio"])
+    assert report.built == [] and report.plan.replanned == 0
+    _set(root, "audio", "words_per_minute = 140")
+    assert run_build(root, ["es"], formats=["html", "audio"]).built == [f"{SLUG}.es.audio"]
+    _set(root, "clinic", 'name = "Riverside Clinic"\nphone = "(617) 555-0100"')
+    assert run_build(root, ["es"], formats=["html", "audio"]).built == [f"{SLUG}.es.html"]
+
+
+def test_a_writer_edit_rekeys_only_that_writers_tasks(tmp_path, monkeypatch):
+    """The code a writer depends on is read from its imports: an edit to the PDF's tag
+    repair re-keys PDFs only; an edit to a speech engine, the narration only."""
+    from pipeline.engine import imports, keys
+
+    before = {name: keys.code_fingerprint(name) for name in ("html", "pdf", "epub", "audio")}
+    package = tmp_path / "pipeline"
+    shutil.copytree(keys.PIPELINE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(keys, "PIPELINE_DIR", package)
+    changed = {}
+    for edited in ("writers/pdf/tags.py", "tts/piper.py", "writers/common/clinic.py"):
+        target = package / edited
+        target.write_text(target.read_text("utf-8") + "\n# edited\n", "utf-8")
+        keys.code_fingerprint.cache_clear()
+        imports.dependencies.cache_clear()
+        changed[edited] = {name for name in before if keys.code_fingerprint(name) != before[name]}
+        before = {name: keys.code_fingerprint(name) for name in before}
+    keys.code_fingerprint.cache_clear()
+    imports.dependencies.cache_clear()
+    assert changed == {"writers/pdf/tags.py": {"pdf"}, "tts/piper.py": {"audio"},
+                       "writers/common/clinic.py": {"html", "pdf", "epub"}}
+
+
+def test_every_template_is_part_of_some_writers_fingerprint():
+    from pipeline.writers import writer_class, writer_names
+
     templates = REPO / "pipeline" / "templates"
-    declared = {path for cls in REGISTRY.values() for pattern in cls.TEMPLATES for path in templates.glob(pattern)}
-    publishing = set((templates / "site").glob("*.j2"))
+    declared = {path for name in writer_names() for pattern in writer_class(name).TEMPLATES
+                for path in templates.glob(pattern)}
+    publishing = set((templates / "site").glob("*.j2")) | set((templates / "review").glob("*.j2"))  # no handout
     assert set(templates.rglob("*.j2")) == declared | publishing
 
 
@@ -220,7 +271,7 @@ def _complete(path: Path) -> bool:
 def state_problems(root: Path) -> list[str]:
     """Files the build state vouches for (same size and time as recorded) whose bytes are
     not the ones it recorded: a killed build must never leave one."""
-    from pipeline.build import BuildState, resolve
+    from pipeline.engine import BuildState, resolve
 
     config = load_config(root)
     state = BuildState(config.cache_dir)
@@ -236,6 +287,7 @@ def state_problems(root: Path) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_killed_builds_never_leave_a_partial_file_and_the_next_one_resumes(tmp_path):
     root = copy_project(tmp_path / "kill")
     rng = random.Random(7)
@@ -264,6 +316,8 @@ def test_killed_builds_never_leave_a_partial_file_and_the_next_one_resumes(tmp_p
 def test_a_full_disk_during_a_write_leaves_the_old_file(small_project, tmp_path, monkeypatch):
     import errno
 
+    from pipeline.core.errors import StorageError
+
     from pipeline.core import atomic
 
     root = copy_project(tmp_path / "disk")
@@ -289,7 +343,7 @@ def test_a_full_disk_during_a_write_leaves_the_old_file(small_project, tmp_path,
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(atomic.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="the disk is full"):
         run_build(root, ["en"], formats=["html"])
     monkeypatch.undo()
     assert target.read_bytes() == before

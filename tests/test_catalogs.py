@@ -93,7 +93,7 @@ def test_extract_twice_changes_nothing(project_copy, run_cli):
 
 
 def test_template_words_pot_is_up_to_date_with_the_code():
-    from pipeline.inputs.extract import ui_template
+    from pipeline.cli.extract import ui_template
 
     on_disk = read_po((REPO / "translations" / "ui.pot").open("rb"))
     assert {(m.id, m.context) for m in ui_template() if m.id} == {(m.id, m.context) for m in on_disk if m.id}

@@ -24,7 +24,7 @@ from pipeline.core.uitext import QR_DESCRIPTION
 from pipeline.core.job import Job
 from pipeline.inputs.project import load_project
 from pipeline.writers.base import upstream_bytes
-from pipeline.writers.pdf import handout_html
+from pipeline.writers.pdf.writer import handout_html
 
 from conftest import ALL_LANGUAGES, ROOTS, SLUG, copy_project
 

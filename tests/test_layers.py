@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import REPO
 
-LAYERS = ["core", "inputs", "tts", "writers", "build", "publish", "checks", "(top)"]
-TOP = {"cli", "status", "voices", "progress", "__main__", "__init__"}
+LAYERS = ["core", "inputs", "tts", "writers", "engine", "publish", "checks", "cli", "(top)"]
+TOP = {"__main__", "__init__"}
 
 
 def layer_of(module: str) -> int:
@@ -53,9 +53,57 @@ def test_the_layers_are_the_folders():
     assert top <= TOP
 
 
-def test_writer_names_are_the_registered_writers():
-    from pipeline.writers import load_all, writer_names
-    from pipeline.writers.base import REGISTRY
+def test_every_writer_module_exports_the_writer_of_its_name():
+    from pipeline.writers import writer_class, writer_names
 
-    load_all()
-    assert list(REGISTRY) == writer_names()
+    assert [writer_class(name).NAME for name in writer_names()] == writer_names()
+
+
+def test_writers_are_peers_that_meet_only_in_common():
+    """No writer imports another writer (their shared code is in writers/common/); a
+    writer's own helpers live in its package."""
+    from pipeline.writers import WRITER_MODULES
+
+    own = {name: module.split(".")[0] for name, module in WRITER_MODULES.items()}
+    violations = []
+    for name, folder in own.items():
+        path = REPO / "pipeline" / "writers" / folder
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]:
+            for line, imported in imports_of(source):
+                parts = imported.split(".")
+                if parts[:2] == ["pipeline", "writers"] and len(parts) > 2 and parts[2] in own.values() \
+                        and parts[2] != folder:
+                    violations.append(f"{source.relative_to(REPO)}:{line} imports {imported}")
+    assert violations == []
+
+
+def test_the_code_a_writer_depends_on_is_read_from_its_imports():
+    from pipeline.engine.imports import dependencies
+    from pipeline.writers import writer_module
+
+    def files(name):
+        return {str(p.relative_to(REPO / "pipeline")) for p in dependencies(writer_module(name))}
+
+    assert "writers/pdf/tags.py" in files("pdf") and "writers/pdf/tags.py" not in files("audio")
+    assert "tts/piper.py" in files("audio")  # loaded by name from tts/ENGINE_MODULES
+    assert "writers/html.py" not in files("pdf") | files("epub") | files("audio")
+    assert not any(path.startswith("engine/") or path.startswith("publish/") for path in files("epub"))
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_module_over_400_lines_and_no_function_over_60():
+    too_long = []
+    for path in sorted((REPO / "pipeline").rglob("*.py")):
+        text = path.read_text("utf-8")
+        where = path.relative_to(REPO)
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            too_long.append(f"{where}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{where}:{node.lineno} {node.name}: {length} lines")
+    assert too_long == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.writers.line_breaks import ZERO_WIDTH_SPACE, mark_breaks, mark_text
+from pipeline.writers.common.line_breaks import ZERO_WIDTH_SPACE, mark_breaks, mark_text
 
 
 def shown(text: str) -> str:

@@ -12,7 +12,7 @@ from pipeline.checks.pdf import inspect_pdf
 from pipeline.checks.text import missing_segments
 from pipeline.cli import main
 from pipeline.core.errors import UnsafeResourceError
-from pipeline.inputs.fetcher import allowed_file
+from pipeline.writers.common.fetcher import allowed_file
 
 from conftest import ROOTS, SLUG, copy_project, handout_pdf
 

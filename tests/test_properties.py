@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from pipeline.inputs.catalogs import parse_catalog
+from pipeline.inputs.catalogs import parse_catalog, render_catalog
 from pipeline.core.document import Paragraph
 from pipeline.core.errors import CatalogError, HandoutsError, SourceError
 from pipeline.inputs.sources import parse_article
@@ -100,7 +100,7 @@ def test_arbitrary_translation_text_never_becomes_markup(translation):
     from pipeline.core.locales import facts_for
     from pipeline.core.uitext import UiText
     from pipeline.core.job import Job
-    from pipeline.writers.html import render_template
+    from pipeline.writers.common.templates import render_template
 
     article = parse_article(PARAGRAPH, slug="x", shown_path="x.md", folder=None)
     catalog = identity_catalog(article)
@@ -188,5 +188,11 @@ def test_po_loader_fuzz_never_crashes(text):
     except HandoutsError as error:
         assert "\n" not in error.one_line()
         return
-    for message in catalog:
-        assert message.id is not None
+    # What loads survives the way back: written as a PO file (as `extract` writes them) and
+    # read again, every entry keeps its context, text, translation and fuzzy flag.
+    again = parse_catalog(render_catalog(catalog), locale="es", shown="again.po")
+    assert _entries(again) == _entries(catalog)
+
+
+def _entries(catalog) -> list[tuple]:
+    return sorted((m.context or "", str(m.id), str(m.string), m.fuzzy) for m in catalog if m.id)

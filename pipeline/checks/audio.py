@@ -3,11 +3,13 @@ pyloudnorm for loudness, and the WebVTT captions parsed against the chapters."""
 
 from __future__ import annotations
 
+import html
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.writers import sound
+from pipeline.writers.common import sound
 
 TARGET_TOLERANCE_LU = 1.0
 MAX_SILENCE_SECONDS = 2.0
@@ -60,6 +62,8 @@ class AudioReport:
                 found.append(f"no {frame} tag")
         if self.tags.get("TCON") and self.tags["TCON"] != "Speech":
             found.append(f"genre {self.tags['TCON']!r}, not Speech")
+        if "licence" not in self.tags.get("TCOP", ""):
+            found.append("no TCOP tag naming the voice and its licence")
         if language_code and self.tags.get("TLAN") != language_code:
             found.append(f"TLAN {self.tags.get('TLAN')!r}, not {language_code}")
         if not self.chapters or [c.id for c in self.chapters] != self.toc:
@@ -80,7 +84,7 @@ def inspect_mp3(path: Path) -> AudioReport:
     report.bitrate = audio.info.bitrate
     tags = ID3(str(path))
     report.id3_version = tags.version
-    for frame in ("TIT2", "TPE1", "TALB", "TLAN", "TCON", "TDRC"):
+    for frame in ("TIT2", "TPE1", "TALB", "TLAN", "TCON", "TDRC", "TSSE", "TCOP"):
         if frame in tags:
             report.tags[frame] = str(tags[frame])
     comments = tags.getall("COMM")
@@ -109,7 +113,8 @@ class Caption:
 
 
 def read_webvtt(path: Path) -> list[Caption]:
-    """Cues of a WebVTT file (identifier, times, text); raises ValueError if malformed."""
+    """Cues of a WebVTT file (identifier, times, text with its escapes read); raises
+    ValueError if malformed, or if cue text holds a raw '<' (WebVTT would read a tag)."""
     blocks = path.read_text("utf-8").strip().split("\n\n")
     if not blocks or not blocks[0].startswith("WEBVTT"):
         raise ValueError("not a WebVTT file")
@@ -122,7 +127,11 @@ def read_webvtt(path: Path) -> list[Caption]:
         if not match:
             raise ValueError(f"bad cue timing: {lines[1]!r}")
         numbers = [int(n) for n in match.groups()]
-        start = numbers[0] * 3600 + numbers[1] * 60 + numbers[2] + numbers[3] / 1000
-        end = numbers[4] * 3600 + numbers[5] * 60 + numbers[6] + numbers[7] / 1000
-        captions.append(Caption(lines[0], start, end, "\n".join(lines[2:])))
+        # In whole milliseconds, as written (17 + 0.923 is 17.923000000000002 in floating point).
+        start = (numbers[0] * 3_600_000 + numbers[1] * 60_000 + numbers[2] * 1000 + numbers[3]) / 1000
+        end = (numbers[4] * 3_600_000 + numbers[5] * 60_000 + numbers[6] * 1000 + numbers[7]) / 1000
+        text = "\n".join(lines[2:])
+        if "<" in text or "-->" in text:
+            raise ValueError(f"cue text with a raw '<' or '-->' (a tag, or the end of the cue): {text!r}")
+        captions.append(Caption(lines[0], start, end, html.unescape(text)))
     return captions

@@ -113,14 +113,32 @@ def _foreign(word: str, script: str) -> bool:
 
 
 def find_words(haystack: list[str], needle: list[str], start: int, script: str) -> int:
-    """Where `needle` begins in `haystack` from `start` (-1 if nowhere); a word of another
-    script matches any one word (its braille is the table's; its reading back is not)."""
+    """Where `needle` begins in `haystack` from `start` (-1 if nowhere). A word of another
+    script matches one to three words (its braille is the table's; its reading back is
+    not: Arabic braille reads "DCIS" back in Arabic letters and digits); in Arabic script a
+    word may carry the conjunction و written onto it (a list joined by the language's "and")."""
     if not needle:
         return start
-    for at in range(start, len(haystack) - len(needle) + 1):
-        if all(_foreign(word, script) or haystack[at + k] == word for k, word in enumerate(needle)):
+    for at in range(start, len(haystack)):
+        if _matches(haystack, at, needle, 0, script):
             return at
     return -1
+
+
+def _matches(haystack: list[str], at: int, needle: list[str], k: int, script: str) -> bool:
+    while k < len(needle):
+        word = needle[k]
+        if _foreign(word, script):
+            return any(_matches(haystack, at + width, needle, k + 1, script) for width in (1, 2, 3)
+                       if at + width <= len(haystack))
+        if at >= len(haystack) or not _same_word(haystack[at], word, script):
+            return False
+        at, k = at + 1, k + 1
+    return True
+
+
+def _same_word(read: str, word: str, script: str) -> bool:
+    return read == word or (script == "Arab" and read == "و" + word)
 
 
 @dataclass

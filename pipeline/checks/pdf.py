@@ -133,28 +133,20 @@ def _fonts(pdf) -> list[tuple[str, bool]]:
 
 
 def _walk_structure(node, report: PdfReport) -> None:
-    import pikepdf
+    from pipeline.writers.pdf.structure import is_element, walk
 
-    kids = node.get("/K")
-    if kids is None:
-        return
-    if not isinstance(kids, pikepdf.Array):
-        kids = [kids]
-    for kid in kids:
-        if not isinstance(kid, pikepdf.Dictionary) or kid.get("/Type") == "/OBJR":
+    for _, _, kid in walk(node, prune=lambda element: "/ActualText" in element):
+        if not is_element(kid):
             continue
-        if "/S" in kid:
-            tag = str(kid.S).lstrip("/")
-            report.structure.append(tag)
-            if "/Lang" in kid:
-                language = str(kid.Lang)
-                report.languages_in_tree[language] = report.languages_in_tree.get(language, 0) + 1
-            if tag == "Figure" and not str(kid.get("/Alt", "")).strip():
-                report.figures_without_alt += 1
-            if "/ActualText" in kid:
-                report.actual_text += " " + str(kid.ActualText)
-                continue  # what a screen reader reads of this element and everything in it
-        _walk_structure(kid, report)
+        tag = str(kid.S).lstrip("/")
+        report.structure.append(tag)
+        if "/Lang" in kid:
+            language = str(kid.Lang)
+            report.languages_in_tree[language] = report.languages_in_tree.get(language, 0) + 1
+        if tag == "Figure" and not str(kid.get("/Alt", "")).strip():
+            report.figures_without_alt += 1
+        if "/ActualText" in kid:
+            report.actual_text += " " + str(kid.ActualText)  # what a screen reader reads of it and all it holds
 
 
 def _titles(items) -> list[str]:
@@ -280,78 +272,91 @@ def tag_tree_problems(pdf, expected: dict[str, int] | None = None) -> list[str]:
     """Each problem of the tag tree with the page it is on: running titles and page
     numbers not artifacts, marked content outside the tree, LI without LBody, paint
     order different from tag order, an element split in two, links not tagged."""
-    import pikepdf
-
-    from pipeline.writers.pdf_tags import is_element, kids_of, marked_sequences
-
-    page_of = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
-    tree_order: dict[int, list[int]] = {number: [] for number in page_of.values()}
-    problems: list[str] = []
-    counts: dict[str, int] = {}
-    reachable: set[tuple[int, int]] = set()
-    linked: dict[tuple[int, int], str] = {}
-    blocks: list = []
-
-    def page_number(element) -> int | None:
-        return page_of.get(element.Pg.objgen) if element.get("/Pg") is not None else None
-
-    def first_and_last_page(element) -> tuple[int | None, int | None]:
-        pages: list[int] = []
-
-        def collect(node) -> None:
-            for kid in kids_of(node):
-                if is_element(kid):
-                    collect(kid)
-                elif isinstance(kid, int) and page_number(node):
-                    pages.append(page_number(node))
-                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
-                    pages.append(page_of.get(kid.Pg.objgen))
-        collect(element)
-        return (pages[0], pages[-1]) if pages else (None, None)
-
-    def walk(element) -> None:
-        tag = str(element.S).lstrip("/")
-        counts[tag] = counts.get(tag, 0) + 1
-        reachable.add(element.objgen)
-        kids = kids_of(element)
-        if tag == "LI":
-            kinds = [str(k.S) for k in kids if is_element(k)]
-            if "/LBody" not in kinds or any(kind not in ("/Lbl", "/LBody") for kind in kinds):
-                problems.append(f"page {page_number(element)}: LI has {', '.join(kinds) or 'no kids'}, "
-                                "not Lbl + LBody")
-        if tag in _SPLITTABLE:
-            blocks.append((tag, element))
-        for kid in kids:
-            if is_element(kid):
-                walk(kid)
-            elif isinstance(kid, int):
-                tree_order[page_number(element)].append(kid)
-            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
-                tree_order[page_of[kid.Pg.objgen]].append(int(kid.MCID))
-            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
-                linked[kid.Obj.objgen] = tag
-
-    for top in kids_of(pdf.Root.StructTreeRoot):
-        walk(top)
-
-    if expected:
-        for tag, count in sorted(expected.items()):
-            if counts.get(tag, 0) > count:
-                spans = [first_and_last_page(element) for kind, element in blocks if kind == tag]
-                breaks = [after[0] for before, after in zip(spans, spans[1:])
-                          if before[1] and after[0] and after[0] == before[1] + 1]
-                where = f"page {breaks[0]}: " if breaks else ""
-                problems.append(f"{where}{counts[tag]} {tag} elements for {count} in the HTML: "
-                                "an element split by a page break is tagged as two")
-
+    tree = _TagTree(pdf)
+    problems = tree.list_problems() + tree.split_elements(expected or {})
     parent_tree = _number_tree(pdf.Root.StructTreeRoot.get("/ParentTree"))
     for number, page in enumerate(pdf.pages, start=1):
+        problems += tree.page_problems(number, page, parent_tree) + _link_problems(number, page, tree.linked)
+    return problems
+
+
+class _TagTree:
+    """The tag tree read once (structure.walk): counts per type, MCIDs per page in tree
+    order, what each annotation is linked from, the elements a page break may split."""
+
+    def __init__(self, pdf) -> None:
+        from pipeline.writers.pdf.structure import annotation_of, is_element, marked_content, walk
+
+        self.page_of = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+        self.tree_order: dict[int, list[int]] = {number: [] for number in self.page_of.values()}
+        self.counts: dict[str, int] = {}
+        self.reachable: set[tuple[int, int]] = set()
+        self.linked: dict[tuple[int, int], str] = {}
+        self.elements: list = []
+        for parent, _, kid in walk(pdf.Root.StructTreeRoot):
+            if is_element(kid):
+                tag = str(kid.S).lstrip("/")
+                self.counts[tag] = self.counts.get(tag, 0) + 1
+                self.reachable.add(kid.objgen)
+                self.elements.append((tag, kid))
+            elif marked_content(parent, kid, self.page_of) is not None:
+                page, mcid = marked_content(parent, kid, self.page_of)
+                self.tree_order[page].append(mcid)
+            elif annotation_of(kid) is not None:
+                self.linked[annotation_of(kid).objgen] = str(parent.S).lstrip("/")
+
+    def page_number(self, element) -> int | None:
+        return self.page_of.get(element.Pg.objgen) if element.get("/Pg") is not None else None
+
+    def list_problems(self) -> list[str]:
+        from pipeline.writers.pdf.structure import is_element, kids_of
+
+        problems = []
+        for tag, element in self.elements:
+            if tag != "LI":
+                continue
+            kinds = [str(k.S) for k in kids_of(element) if is_element(k)]
+            if "/LBody" not in kinds or any(kind not in ("/Lbl", "/LBody") for kind in kinds):
+                problems.append(f"page {self.page_number(element)}: LI has {', '.join(kinds) or 'no kids'}, "
+                                "not Lbl + LBody")
+        return problems
+
+    def split_elements(self, expected: dict[str, int]) -> list[str]:
+        """More elements of a type than the HTML has: one split by a page break, found on
+        the page where one ends and the next begins."""
+        problems = []
+        for tag, count in sorted(expected.items()):
+            if self.counts.get(tag, 0) <= count:
+                continue
+            spans = [self._pages_of(element) for kind, element in self.elements if kind == tag] \
+                if tag in _SPLITTABLE else []
+            breaks = [after[0] for before, after in zip(spans, spans[1:])
+                      if before[1] and after[0] and after[0] == before[1] + 1]
+            where = f"page {breaks[0]}: " if breaks else ""
+            problems.append(f"{where}{self.counts[tag]} {tag} elements for {count} in the HTML: "
+                            "an element split by a page break is tagged as two")
+        return problems
+
+    def _pages_of(self, element) -> tuple[int | None, int | None]:
+        from pipeline.writers.pdf.structure import marked_content, walk
+
+        pages = [content[0] for parent, _, kid in walk(element)
+                 if (content := marked_content(parent, kid, self.page_of)) is not None]
+        return (pages[0], pages[-1]) if pages else (None, None)
+
+    def page_problems(self, number: int, page, parent_tree: dict) -> list[str]:
+        """Marked content outside the tree, margin content not an artifact, paint order."""
+        import pikepdf
+
+        from pipeline.writers.pdf.content import marked_sequences
+
+        problems = []
         height = float(page.mediabox[3]) - float(page.mediabox[1])
         sequences, _ = marked_sequences(list(pikepdf.parse_content_stream(page)))
         painted = [s.mcid for s in sequences if s.mcid is not None]
         parents = parent_tree.get(int(page.get("/StructParents", -1)), [])
         outside = [m for m in painted if m >= len(parents) or parents[m] is None
-                   or parents[m].objgen not in reachable]
+                   or parents[m].objgen not in self.reachable]
         if outside:
             problems.append(f"page {number}: marked content {outside[:3]} is neither in the tag tree nor an artifact")
         for sequence in sequences:
@@ -361,17 +366,22 @@ def tag_tree_problems(pdf, expected: dict[str, int] | None = None) -> list[str]:
                 problems.append(f"page {number}: running title or page number tagged as {sequence.tag[1:]} content, "
                                 "not as a pagination artifact")
                 break
-        if [m for m in painted if m not in outside] != tree_order[number]:
+        if [m for m in painted if m not in outside] != self.tree_order[number]:
             problems.append(f"page {number}: content painted in another order than the tag tree's")
-        for annotation in page.get("/Annots", []):
-            if annotation.get("/Subtype") != "/Link":
-                continue
-            if linked.get(annotation.objgen) != "Link":
-                problems.append(f"page {number}: a link annotation is not inside a Link element")
-            if not str(annotation.get("/Contents", "")).strip():
-                problems.append(f"page {number}: a link annotation has no /Contents")
-            if not int(annotation.get("/F", 0)) & 4:
-                problems.append(f"page {number}: a link annotation is not printed (no Print flag)")
+        return problems
+
+
+def _link_problems(number: int, page, linked: dict) -> list[str]:
+    problems = []
+    for annotation in page.get("/Annots", []):
+        if annotation.get("/Subtype") != "/Link":
+            continue
+        if linked.get(annotation.objgen) != "Link":
+            problems.append(f"page {number}: a link annotation is not inside a Link element")
+        if not str(annotation.get("/Contents", "")).strip():
+            problems.append(f"page {number}: a link annotation has no /Contents")
+        if not int(annotation.get("/F", 0)) & 4:
+            problems.append(f"page {number}: a link annotation is not printed (no Print flag)")
     return problems
 
 

@@ -12,19 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import characters
 from pipeline.core.errors import ConfigError
 from pipeline.core.locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
 
 CONFIG_NAME = "handouts.toml"
-ENGINES = ("piper", "espeak-ng", "gtts")
+ENGINES = ("piper", "pico", "rhvoice", "open-jtalk", "espeak-ng", "gtts")
+# Without `[audio] engines`, each language gets the order measured for it (`[order]` in
+# pipeline/data/voices.toml, bench/intelligibility.py); a language not measured gets this.
 DEFAULT_ENGINES = ("piper", "espeak-ng")
 DEFAULT_VOICES_FOLDER = "voices"
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "project": {"sources": str, "translations": str, "outputs": str, "cache": str},
+    "project": {"sources": str, "translations": str, "outputs": str, "cache": str, "review": str},
     "publishing": {"languages": list, "publish_unreviewed": bool, "paper": str, "strict": bool, "base_url": str},
     "clinic": {"name": str, "phone": str, "address": str, "website": str, "logo": str, "logo_alt": str},
-    "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int},
+    "audio": {"engines": list, "voices": str, "words_per_minute": int, "max_concurrent_requests": int,
+              "noncommercial": bool, "online": bool},
 }
 _LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
                                                       "words_per_minute": int, "braille_grade": int,
@@ -57,26 +61,78 @@ class Clinic:
     logo_alt: str = ""
 
 
+# What each setting changes (Sphinx's `rebuild=`): "plan", which pairs exist and what their
+# jobs hold (every format follows); a writer's name, that writer's outputs only (with the
+# writers that use them); nothing, where files go. A change re-plans or re-keys only that.
+PLAN = ("plan",)
+NOTHING: tuple[str, ...] = ()
+AUDIO = ("audio",)
+
+
+_SETTINGS_DIGESTS: dict[tuple[int, str], tuple[object, str]] = {}
+
+
+def _portable(value: Any, root: Path) -> Any:
+    """A setting with its paths relative to the project: a copy of the project elsewhere
+    (another checkout, a CI folder) has the same settings."""
+    import dataclasses
+
+    if isinstance(value, Path):
+        return value.relative_to(root) if value.is_relative_to(root) else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple((f.name, _portable(getattr(value, f.name), root)) for f in dataclasses.fields(value))
+    return value
+
+
+def _setting(rebuild: tuple[str, ...], **options: Any) -> Any:
+    return field(metadata={"rebuild": rebuild}, **options)
+
+
 @dataclass(frozen=True)
 class Config:
-    root: Path
-    sources_dir: Path
-    translations_dir: Path
-    outputs_dir: Path
-    cache_dir: Path
-    languages: tuple[str, ...]
+    root: Path = _setting(NOTHING)
+    sources_dir: Path = _setting(PLAN)
+    translations_dir: Path = _setting(PLAN)
+    outputs_dir: Path = _setting(NOTHING)
+    cache_dir: Path = _setting(NOTHING)
+    languages: tuple[str, ...] = _setting(PLAN)
     # Piper voices laid out as `python -m piper.download_voices NAME --data-dir <voices_dir>` writes them.
-    voices_dir: Path = Path(DEFAULT_VOICES_FOLDER)
-    publish_unreviewed: bool = True
-    strict: bool = False  # a language waiting for translation fails the build
-    paper: str = "letter"
-    engines: tuple[str, ...] = DEFAULT_ENGINES
-    words_per_minute: int = 150
-    max_concurrent_requests: int = 2
-    language_options: dict[str, LanguageOptions] = field(default_factory=dict)
-    path: Path | None = None
-    clinic: Clinic | None = None
-    base_url: str | None = None  # where the outputs are published, without a trailing slash
+    voices_dir: Path = _setting(AUDIO, default=Path(DEFAULT_VOICES_FOLDER))
+    # Review sheets and the approval ledger: never published.
+    review_dir: Path = _setting(NOTHING, default=Path("review"))
+    publish_unreviewed: bool = _setting(PLAN, default=True)
+    strict: bool = _setting(PLAN, default=False)  # a language waiting for translation fails the build
+    paper: str = _setting(PLAN, default="letter")  # in each job's language facts
+    # `[audio] engines` as written: one order for every language; () = the measured order.
+    engines: tuple[str, ...] = _setting(AUDIO, default=())
+    # Engines to try first whatever the order (`--tts NAME`).
+    prefer: tuple[str, ...] = _setting(AUDIO, default=())
+    # The use is non-commercial: voices whose licence allows only that may be chosen.
+    noncommercial: bool = _setting(AUDIO, default=False)
+    # The clinic is online: gTTS speaks where the best offline voice is espeak-ng.
+    online: bool = _setting(AUDIO, default=False)
+    words_per_minute: int = _setting(AUDIO, default=150)
+    max_concurrent_requests: int = _setting(NOTHING, default=2)
+    # Per language: paper (in the job's facts), engines, voices and pace.
+    language_options: dict[str, LanguageOptions] = _setting(PLAN + AUDIO, default_factory=dict)
+    path: Path | None = _setting(NOTHING, default=None)
+    clinic: Clinic | None = _setting(("html", "pdf", "epub"), default=None)  # the logo joins the jobs' resources
+    # Where the outputs are published, without a trailing slash (the QR code and the feeds).
+    base_url: str | None = _setting(("html", "pdf", "epub"), default=None)
+
+    def settings_for(self, scope: str) -> str:
+        """A digest of the settings that change `scope` ("plan" or a writer's name)."""
+        import dataclasses
+        import hashlib
+
+        known = _SETTINGS_DIGESTS.get((id(self), scope))
+        if known is not None and known[0] is self:  # every task key asks: once per settings
+            return known[1]
+        chosen = [(f.name, repr(_portable(getattr(self, f.name), self.root))) for f in dataclasses.fields(self)
+                  if scope in f.metadata.get("rebuild", PLAN)]
+        answer = hashlib.sha256(repr(chosen).encode()).hexdigest()
+        _SETTINGS_DIGESTS[(id(self), scope)] = (self, answer)
+        return answer
 
     def facts(self, tag: str) -> LocaleFacts:
         return facts_for(tag, self.paper_for(tag))
@@ -90,8 +146,21 @@ class Config:
         return (options.paper if options and options.paper else self.paper)
 
     def engines_for(self, tag: str) -> tuple[str, ...]:
+        """The engines to try for a language, in order: the language's own, else
+        `[audio] engines`, else the order measured for it (with gTTS before espeak-ng when
+        `online = true`); `--tts NAME` first."""
         options = self.language_options.get(tag)
-        return options.engines if options and options.engines else self.engines
+        if options and options.engines:
+            order = options.engines
+        elif self.engines:
+            order = self.engines
+        else:
+            measured = voice_table().get("order", {})
+            order = tuple(measured.get(to_bcp47(tag), measured.get("default", DEFAULT_ENGINES)))
+            if self.online and "gtts" not in order:
+                position = order.index("espeak-ng") if "espeak-ng" in order else len(order)
+                order = order[:position] + ("gtts",) + order[position:]
+        return tuple(dict.fromkeys(self.prefer + tuple(order)))
 
     def words_per_minute_for(self, tag: str) -> int:
         options = self.language_options.get(tag)
@@ -115,6 +184,50 @@ def load_config(root: Path) -> Config:
     """Read `<root>/handouts.toml` (all defaults when the file does not exist)."""
     root = root.resolve()
     path = root / CONFIG_NAME
+    data, where = _read_toml(path)
+    project = data.get("project", {})
+    publishing = data.get("publishing", {})
+    audio = data.get("audio", {})
+
+    def folder(key: str, default: str) -> Path:
+        return (root / project.get(key, default)).resolve()
+
+    _check_review_folder(folder("review", "review"), folder("outputs", "outputs"), where)
+    languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
+    if not languages:
+        raise _refused("publishing.languages is empty", where.key("languages"), hint="list at least the source language")
+    concurrent = audio.get("max_concurrent_requests", 2)
+    if not 1 <= concurrent <= 8:
+        raise _refused(f"audio.max_concurrent_requests = {concurrent} is outside 1..8",
+                       where.key("max_concurrent_requests"), hint="2 keeps gTTS from rate-limiting")
+
+    return Config(
+        root=root,
+        sources_dir=folder("sources", "sources"),
+        translations_dir=folder("translations", "translations"),
+        outputs_dir=folder("outputs", "outputs"),
+        cache_dir=folder("cache", ".cache/handouts"),
+        review_dir=folder("review", "review"),
+        languages=languages,
+        voices_dir=(root / audio.get("voices", DEFAULT_VOICES_FOLDER)).resolve(),
+        publish_unreviewed=publishing.get("publish_unreviewed", True),
+        strict=publishing.get("strict", False),
+        paper=_paper(publishing.get("paper", "letter"), "publishing.paper", where),
+        engines=_engines(audio["engines"], "audio.engines", where) if "engines" in audio else (),
+        noncommercial=audio.get("noncommercial", False),
+        online=audio.get("online", False),
+        words_per_minute=_words_per_minute(audio.get("words_per_minute", 150), "audio.words_per_minute", where),
+        max_concurrent_requests=concurrent,
+        language_options=_language_options(data.get("language", {}), where),
+        path=path if path.exists() else None,
+        clinic=_clinic(data["clinic"], root, where) if "clinic" in data else None,
+        base_url=_web_address(publishing["base_url"], "publishing.base_url", "base_url", where).rstrip("/")
+        if "base_url" in publishing else None,
+    )
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], "_Locator"]:
+    """The file's tables, checked against the schema, and a locator of its lines."""
     data: dict[str, Any] = {}
     text = ""
     if path.exists():
@@ -122,53 +235,27 @@ def load_config(root: Path) -> Config:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            line = _line_from_message(str(error))
             problem = re.sub(r" \(at .*\)$", "", str(error))
-            raise ConfigError(
-                f"not valid TOML: {problem}",
-                file=CONFIG_NAME,
-                line=line,
-                hint="fix the syntax (see https://toml.io)",
-            ) from None
+            raise _refused(f"not valid TOML: {problem}", _line_from_message(str(error)),
+                           hint="fix the syntax (see https://toml.io)") from None
     where = _Locator(text)
     for section, values in data.items():
         if section == "language":
             continue
         if section not in _SCHEMA:
-            raise ConfigError(
-                f"unknown section [{section}]",
-                file=CONFIG_NAME,
-                line=where.section(section),
-                hint=f"valid sections: {', '.join(sorted([*_SCHEMA, 'language']))}",
-            )
+            raise _refused(f"unknown section [{section}]", where.section(section),
+                           hint=f"valid sections: {', '.join(sorted([*_SCHEMA, 'language']))}")
         _check_table(values, _SCHEMA[section], section, where)
+    return data, where
 
-    project = data.get("project", {})
-    publishing = data.get("publishing", {})
-    audio = data.get("audio", {})
 
-    def folder(key: str, default: str) -> Path:
-        value = project.get(key, default)
-        resolved = (root / value).resolve()
-        return resolved
-
-    languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
-    if not languages:
-        raise ConfigError("publishing.languages is empty", file=CONFIG_NAME, line=where.key("languages"),
-                          hint="list at least the source language")
-    paper = _paper(publishing.get("paper", "letter"), "publishing.paper", where)
-    engines = _engines(audio.get("engines", list(DEFAULT_ENGINES)), "audio.engines", where)
-    wpm = _words_per_minute(audio.get("words_per_minute", 150), "audio.words_per_minute", where)
-    concurrent = audio.get("max_concurrent_requests", 2)
-    if not 1 <= concurrent <= 8:
-        raise ConfigError(f"audio.max_concurrent_requests = {concurrent} is outside 1..8", file=CONFIG_NAME,
-                          line=where.key("max_concurrent_requests"), hint="2 keeps gTTS from rate-limiting")
-
+def _language_options(tables: dict[str, Any], where: "_Locator") -> dict[str, LanguageOptions]:
+    """`[language.<tag>]` tables: a language's own paper, engines, voices and pace."""
     options: dict[str, LanguageOptions] = {}
-    for code, values in data.get("language", {}).items():
+    for code, values in tables.items():
         tag = _tag(code, f"[language.{code}]", where)
         if not isinstance(values, dict):
-            raise ConfigError(f"[language.{code}] must be a table", file=CONFIG_NAME, line=where.section(f"language.{code}"))
+            raise _refused(f"[language.{code}] must be a table", where.section(f"language.{code}"))
         _check_table(values, _LANGUAGE_KEYS, f"language.{code}", where)
         voices = values.get("voices", {})
         for engine in voices:
@@ -181,27 +268,7 @@ def load_config(root: Path) -> Config:
             if "words_per_minute" in values else None,
             **_braille_options(values, tag, code, where),
         )
-
-    return Config(
-        root=root,
-        sources_dir=folder("sources", "sources"),
-        translations_dir=folder("translations", "translations"),
-        outputs_dir=folder("outputs", "outputs"),
-        cache_dir=folder("cache", ".cache/handouts"),
-        languages=languages,
-        voices_dir=(root / audio.get("voices", DEFAULT_VOICES_FOLDER)).resolve(),
-        publish_unreviewed=publishing.get("publish_unreviewed", True),
-        strict=publishing.get("strict", False),
-        paper=paper,
-        engines=engines,
-        words_per_minute=wpm,
-        max_concurrent_requests=concurrent,
-        language_options=options,
-        path=path if path.exists() else None,
-        clinic=_clinic(data["clinic"], root, where) if "clinic" in data else None,
-        base_url=_web_address(publishing["base_url"], "publishing.base_url", "base_url", where).rstrip("/")
-        if "base_url" in publishing else None,
-    )
+    return options
 
 
 def key_line(config: Config, key: str) -> int | None:
@@ -238,20 +305,11 @@ class _Locator:
 def _check_table(values: dict, schema: dict, section: str, where: _Locator) -> None:
     for key, value in values.items():
         if key not in schema:
-            raise ConfigError(
-                f"unknown key '{key}' in [{section}]",
-                file=CONFIG_NAME,
-                line=where.key(key),
-                hint=f"valid keys: {', '.join(sorted(schema))}",
-            )
+            raise _refused(f"unknown key '{key}' in [{section}]", where.key(key), hint=f"valid keys: {', '.join(sorted(schema))}")
         expected = schema[key]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             names = expected.__name__ if isinstance(expected, type) else "/".join(t.__name__ for t in expected)
-            raise ConfigError(
-                f"{section}.{key} must be a {_toml_type(names)}, not {value!r}",
-                file=CONFIG_NAME,
-                line=where.key(key),
-            )
+            raise _refused(f"{section}.{key} must be a {_toml_type(names)}, not {value!r}", where.key(key))
 
 
 def _toml_type(python_name: str) -> str:
@@ -260,19 +318,23 @@ def _toml_type(python_name: str) -> str:
     )
 
 
+def _check_review_folder(review: Path, outputs: Path, where) -> None:
+    if review.is_relative_to(outputs):
+        raise _refused("project.review is inside the outputs folder, which is published", where.key("review") or where.key("outputs"), hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
+
+
 def _tag(code: Any, where_name: str, where: _Locator) -> str:
     try:
         tag = to_bcp47(str(code))
         facts_for(tag)
     except ConfigError as error:
-        raise ConfigError(f"{where_name}: {error.what}", file=CONFIG_NAME, line=where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
+        raise _refused(f"{where_name}: {error.what}", where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
     return tag
 
 
 def _words_per_minute(value: int, where_name: str, where: _Locator) -> int:
     if not 80 <= value <= 300:
-        raise ConfigError(f"{where_name} = {value} is outside 80..300", file=CONFIG_NAME,
-                          line=where.key("words_per_minute"), hint="150 suits patient education")
+        raise _refused(f"{where_name} = {value} is outside 80..300", where.key("words_per_minute"), hint="150 suits patient education")
     return value
 
 
@@ -300,16 +362,14 @@ def _braille_options(values: dict, tag: str, code: str, where: _Locator) -> dict
 
 def _paper(value: Any, where_name: str, where: _Locator) -> str:
     if str(value).lower() not in PAPER_SIZES:
-        raise ConfigError(f"{where_name} = {value!r} is not a paper size", file=CONFIG_NAME,
-                          line=where.key("paper"), hint=f"use one of: {', '.join(PAPER_SIZES)}")
+        raise _refused(f"{where_name} = {value!r} is not a paper size", where.key("paper"), hint=f"use one of: {', '.join(PAPER_SIZES)}")
     return str(value).lower()
 
 
 def _engines(values: Any, where_name: str, where: _Locator) -> tuple[str, ...]:
     for value in values:
         if value not in ENGINES:
-            raise ConfigError(f"{where_name}: unknown speech engine {value!r}", file=CONFIG_NAME,
-                              line=where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
+            raise _refused(f"{where_name}: unknown speech engine {value!r}", where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
     return tuple(values)
 
 
@@ -318,27 +378,27 @@ def _clinic(values: dict, root: Path, where: _Locator) -> Clinic:
 
     for key in ("name", "phone"):
         if not str(values.get(key, "")).strip():
-            raise ConfigError(f"[clinic] has no {key}", file=CONFIG_NAME, line=where.section("clinic"),
-                              hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
+            raise _refused(f"[clinic] has no {key}", where.section("clinic"), hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
+    for key, value in values.items():  # every handout shows them: TOML's escapes may make unsafe text
+        unsafe = characters.problem(str(value))
+        if unsafe:
+            raise _refused(f"clinic.{key}: {unsafe[1]}", where.key(key), hint=unsafe[2])
     phone = values["phone"].strip()
     try:
         possible = phonenumbers.is_possible_number(phonenumbers.parse(phone, "US"))
     except phonenumbers.NumberParseException:
         possible = False
     if not possible or re.search(r"[^0-9A-Za-z +().\-/#*,;]", phone):
-        raise ConfigError(f"clinic.phone = {phone!r} is not a phone number", file=CONFIG_NAME,
-                          line=where.key("phone"), hint="write it as patients dial it, e.g. \"(617) 555-0100\" "
+        raise _refused(f"clinic.phone = {phone!r} is not a phone number", where.key("phone"), hint="write it as patients dial it, e.g. \"(617) 555-0100\" "
                           "or \"+1 617 555 0100\"")
     website = _web_address(values["website"], "clinic.website", "website", where) if "website" in values else ""
     logo = None
     if "logo" in values:
         logo = (root / values["logo"]).resolve()
         if not str(values.get("logo_alt", "")).strip():
-            raise ConfigError("clinic.logo has no clinic.logo_alt", file=CONFIG_NAME, line=where.key("logo"),
-                              hint="add logo_alt = \"…\": what the logo shows, read aloud by screen readers")
+            raise _refused("clinic.logo has no clinic.logo_alt", where.key("logo"), hint="add logo_alt = \"…\": what the logo shows, read aloud by screen readers")
     elif "logo_alt" in values:
-        raise ConfigError("clinic.logo_alt without clinic.logo", file=CONFIG_NAME, line=where.key("logo_alt"),
-                          hint="add logo = \"file.png\" or remove logo_alt")
+        raise _refused("clinic.logo_alt without clinic.logo", where.key("logo_alt"), hint="add logo = \"file.png\" or remove logo_alt")
     return Clinic(name=values["name"].strip(), phone=phone, address=values.get("address", "").strip(),
                   website=website, logo=logo, logo_alt=values.get("logo_alt", "").strip())
 
@@ -348,9 +408,13 @@ def _web_address(value: str, where_name: str, key: str, where: _Locator) -> str:
 
     parsed = urlparse(value.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value.strip():
-        raise ConfigError(f"{where_name} = {value!r} is not an http or https address", file=CONFIG_NAME,
-                          line=where.key(key), hint="write the full address, e.g. \"https://clinic.example.org\"")
+        raise _refused(f"{where_name} = {value!r} is not an http or https address", where.key(key), hint="write the full address, e.g. \"https://clinic.example.org\"")
     return value.strip()
+
+
+def _refused(what: str, line: int | None, hint: str | None = None) -> ConfigError:
+    """The one shape of every configuration error: what, on which line of handouts.toml."""
+    return ConfigError(what, file=CONFIG_NAME, line=line, hint=hint)
 
 
 def _line_from_message(message: str) -> int | None:

@@ -63,22 +63,6 @@ def plain_text(inlines: tuple[Inline, ...]) -> str:
 
 # --- segments -----------------------------------------------------------------------
 
-# Roles are shown to translators as the gettext message context.
-ROLES = (
-    "title",
-    "summary",
-    "category",
-    "heading",
-    "paragraph",
-    "list item",
-    "quotation",
-    "attribution",
-    "image description",
-    "image caption",
-    "related reading",
-)
-
-
 @dataclass(frozen=True)
 class Segment:
     """One translatable unit. `id` is stable across languages; `line` is in the source."""

@@ -75,6 +75,12 @@ class VoiceError(HandoutsError):
     to the next engine (or gets no narration); the rest of the build goes on."""
 
 
+class StorageError(HandoutsError):
+    """The disk refused a write or a read: full, read-only, a file where a folder should be,
+    a mount that no longer answers. A fault of the machine, not of the input or of the
+    pipeline: the build stops with one line, and the files already built are kept."""
+
+
 class UnsafeResourceError(HandoutsError):
     """A resource outside the article's own folder or the pipeline's assets was asked for."""
 

@@ -19,17 +19,65 @@ if TYPE_CHECKING:  # annotations only: a job is plain data
 
 
 @dataclass(frozen=True)
+class Approver:
+    """A qualified medical translator who approved segments, with the credential they gave."""
+
+    name: str
+    credential: str
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} ({self.credential})"
+
+
+@dataclass(frozen=True)
 class ReviewState:
+    """Where the review of one translated article stands, computed from the approval
+    records of its catalog (inputs/review.py): `approved` of its `total` segments are
+    approved exactly as they read now; `waiting` names the others (segment ids).
+    Only a catalog whose every segment is approved is `reviewed`."""
+
     reviewed: bool
-    reviewer: str = ""
-    date: str = ""
+    reviewer: str = ""  # the reviewers' names, as `describe` and the manifest show them
+    date: str = ""  # the latest approval among the segments, YYYY-MM-DD
+    credential: str = ""
+    approved: int = 0
+    total: int = 0
+    waiting: tuple[str, ...] = ()
+    approvers: tuple[Approver, ...] = ()
+
+    @property
+    def state(self) -> str:
+        """'reviewed', 'partly reviewed' or 'unreviewed'."""
+        if self.reviewed:
+            return "reviewed"
+        return "partly reviewed" if self.approved else "unreviewed"
+
+    @property
+    def counts(self) -> str:
+        return f"{self.approved}/{self.total} segments reviewed"
 
     def describe(self) -> str:
         if self.reviewed:
-            by = f" by {self.reviewer}" if self.reviewer else ""
+            by = f" by {'; '.join(a.display for a in self.approvers)}" if self.approvers else ""
             on = f" on {self.date}" if self.date else ""
             return f"reviewed{by}{on}"
+        if self.approved:
+            return f"partly reviewed: {self.approved} of {self.total} segments"
         return "unreviewed draft"
+
+    def shown(self) -> tuple:
+        """What the outputs print of the review (the part of a task's key): a partly
+        reviewed draft reads like any draft, so approving some segments rebuilds nothing."""
+        if not self.reviewed:
+            return ("draft",)
+        return ("reviewed", self.approvers, self.date)
+
+    def as_dict(self) -> dict:
+        """For the manifest, the OPDS feeds and `handouts status --json`."""
+        return {"state": self.state, "approved": self.approved, "total": self.total, "date": self.date or None,
+                "reviewers": [{"name": a.name, "credential": a.credential} for a in self.approvers],
+                "waiting": list(self.waiting)}
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class LocaleFacts:
     line_height: float
     numbering: str
     paper: str = "letter"
-    line_breaks: str = "spaces"  # or a rule of writers/line_breaks.py for scripts without spaces
+    line_breaks: str = "spaces"  # or a rule of writers/common/line_breaks.py for scripts without spaces
     complex_shaping: bool = False  # glyph order is not text order (see pipeline/data/scripts.toml)
 
     @property

@@ -59,19 +59,25 @@ class UiText:
 
     def validate(self, template) -> None:
         """Raise the first problem of any template word (missing, fuzzy, markup, placeholders)
-        now, before a writer meets it half-way through a handout. Optional words (see
-        OPTIONAL_WORDS) are asked with `has()` by the output that needs them."""
+        now, before a writer meets it half-way through a handout. An optional word (see
+        OPTIONAL_WORDS) may be missing, never wrong."""
         for message in template:
-            if message.id and isinstance(message.id, str) and message.id not in OPTIONAL_WORDS:
+            if message.id and isinstance(message.id, str):
+                if message.id in OPTIONAL_WORDS and not self.has(message.id):
+                    continue
                 self._lookup(message.id)
 
     def has(self, message_id: str) -> bool:
-        """Whether this word has a usable translation (always, in the source language)."""
-        try:
-            self._lookup(message_id)
-        except CatalogError:
-            return False
-        return True
+        """Whether the word is translated (not missing, not fuzzy) in this language."""
+        if self.catalog is None:
+            return True
+        message = self.catalog.get(message_id)
+        return message is not None and bool(message.string) and not message.fuzzy
+
+    def optional(self, message_id: str, **values: object) -> str | None:
+        """An optional word, or None while this language has not translated it: the caller
+        then says it with the words it has, never in English."""
+        return self.gettext(message_id, **values) if self.has(message_id) else None
 
     def _lookup(self, message_id: str) -> str:
         if self.catalog is None:
@@ -101,6 +107,12 @@ CLINIC_LOGO = N_("Logo of %(clinic)s")
 QR_INVITATION = N_("Scan this code with your phone camera to listen to this handout or read it as an e-book.")
 QR_DESCRIPTION = N_("QR code for the audio narration and the e-book of this handout")
 PAGE_LIST = N_("Pages")
+# NOTE: a translation reviewer and the credential they gave, e.g. "Ana García (CMI, Spanish)".
+REVIEWER_WITH_CREDENTIAL = N_("%(name)s (%(credential)s)")
+TRANSLATION_REVIEWED = N_("Translation reviewed by %(name)s on %(date)s.")
+# Words added after the languages were translated. Until a language translates one, its
+# handouts say the same with the words it has (see `UiText.optional`): a new word never
+# holds a language back and never puts English in a handout.
 SITE_WORDS = (
     N_("Patient handouts"),
     N_("All handouts in this language. Print the large-print handout, read the e-book, or listen to the narration."),
@@ -132,15 +144,4 @@ BRAILLE_SITE_WORDS = (BRAILLE_BRF, BRAILLE_PEF, BRAILLE_DETAILS, BRAILLE_ON_REQU
 # yet is still published (its handouts need none of them); the braille edition waits for
 # its words (one line says which), and the download page shows its braille words in English,
 # marked as English, until they are translated.
-OPTIONAL_WORDS = frozenset(BRAILLE_WORDS + BRAILLE_SITE_WORDS)
-
-
-def required_words(template: Catalog) -> Catalog:
-    """The template without its optional words: what a language needs to be published."""
-    import copy
-
-    required = copy.deepcopy(template)
-    for message_id in OPTIONAL_WORDS:
-        if message_id in required:
-            required.delete(message_id)
-    return required
+OPTIONAL_WORDS = frozenset({REVIEWER_WITH_CREDENTIAL, *BRAILLE_WORDS, *BRAILLE_SITE_WORDS})

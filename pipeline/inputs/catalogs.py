@@ -1,7 +1,7 @@
 """Gettext catalogs on disk: where they live, how they are read, checked and written.
 
 Babel does the PO work. Two small extensions of its public classes: `ProjectCatalog`
-keeps our review headers (`X-Review-*`) that Babel would otherwise drop on rewrite,
+keeps the headers Babel does not know (`X-…`) that it would otherwise drop on rewrite,
 and `_StrictParser` refuses a message that appears twice instead of keeping the last.
 Everything a translator can get wrong is reported as a `CatalogError` with the file,
 the line and the message id.
@@ -18,13 +18,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
+from pipeline.core import characters
 from pipeline.core.errors import CatalogError
 from pipeline.core.layout import UI_DOMAIN, catalog_ids_on_disk, catalog_path, template_path  # noqa: F401 - re-exported
-from pipeline.core.job import ReviewState
 
 MAX_CATALOG_BYTES = 2_000_000
-REVIEW_HEADERS = ("X-Review-Status", "X-Reviewed-By", "X-Review-Date")
-REVIEW_STATES = ("unreviewed", "reviewed")
 PROJECT = "Patient handouts"
 
 
@@ -56,18 +54,6 @@ class ProjectCatalog(Catalog):
                 self.extra_headers[_header_case(name)] = value
 
     mime_headers = property(_get_mime_headers, _set_mime_headers)
-
-    @property
-    def review(self) -> ReviewState:
-        headers = {k.lower(): v.strip() for k, v in self.extra_headers.items()}
-        return ReviewState(
-            reviewed=headers.get("x-review-status", "unreviewed").lower() == "reviewed",
-            reviewer=headers.get("x-reviewed-by", ""),
-            date=headers.get("x-review-date", ""),
-        )
-
-    def mark_unreviewed(self) -> None:
-        self.extra_headers.update({"X-Review-Status": "unreviewed", "X-Reviewed-By": "", "X-Review-Date": ""})
 
 
 def _header_case(name: str) -> str:
@@ -154,6 +140,10 @@ def read_catalog(path: Path, *, locale: str | None, shown: str | None = None) ->
 
 
 def parse_catalog(text: str, *, locale: str | None, shown: str) -> ProjectCatalog:
+    unsafe = characters.problem(text)
+    if unsafe:
+        index, what, hint = unsafe
+        raise CatalogError(what, file=shown, line=characters.line_of(text, index), hint=hint)
     catalog = ProjectCatalog(locale=locale, domain=None, charset="utf-8")
     parser = _StrictParser(catalog, shown)
     try:
@@ -219,14 +209,47 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
             message.previous_id = previous.get((message.id, message.context), [])
 
 
+def without_messages(template: Catalog, message_ids) -> Catalog:
+    """A copy of `template` without the given messages (for counting what is required)."""
+    copy = Catalog(locale=template.locale, domain=template.domain, charset="utf-8", fuzzy=False)
+    for message in template:
+        if message.id and message.id not in message_ids:
+            copy[message.id] = message
+    return copy
+
+
 # --- writing ------------------------------------------------------------------------
 
 
 def render_catalog(catalog: Catalog) -> str:
+    """The catalog as a PO file. The previous text of a fuzzy entry (`#| msgid`) is written
+    as GNU gettext writes it: Babel 2.18 passes a long one through its comment wrapper,
+    which joins its quoted lines into `#| msgid "" "…` that msgmerge, msgfmt and Poedit
+    refuse as a syntax error."""
+    previous: dict[str, list] = {}
+    for number, message in enumerate(m for m in catalog if m.id and m.previous_id):
+        token = f"handouts-previous-{number}"
+        previous[token] = list(message.previous_id)
+        message.previous_id = [token, *previous[token][1:]]
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=78, omit_header=False, sort_output=False, ignore_obsolete=False,
-             include_previous=True)
-    return buffer.getvalue().decode("utf-8")
+    try:
+        write_po(buffer, catalog, width=78, omit_header=False, sort_output=False, ignore_obsolete=False,
+                 include_previous=True)
+    finally:
+        for message in catalog:
+            if message.id and message.previous_id and message.previous_id[0] in previous:
+                message.previous_id = previous[message.previous_id[0]]
+    return _PREVIOUS_TOKEN.sub(lambda m: _previous_lines(previous[m.group(1)][0]), buffer.getvalue().decode("utf-8"))
+
+
+_PREVIOUS_TOKEN = re.compile(r'^#\| msgid "(handouts-previous-\d+)"\n', re.MULTILINE)
+
+
+def _previous_lines(text: str) -> str:
+    from babel.messages.pofile import normalize
+
+    lines = normalize(text, width=75).splitlines()
+    return f"#| msgid {lines[0]}\n" + "".join(f"#| {line}\n" for line in lines[1:])
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -245,15 +268,14 @@ def _without_dates(text: str) -> str:
 
 
 def new_catalog(locale: str, domain: str, fixed_date: datetime.datetime) -> ProjectCatalog:
-    """A fresh, untranslated catalog for a language, marked as an unreviewed draft."""
+    """A fresh, untranslated catalog for a language: a draft until its segments are approved."""
     catalog = ProjectCatalog(locale=locale, domain=domain, project=PROJECT, version="1",
                              creation_date=fixed_date, revision_date=fixed_date, charset="utf-8", fuzzy=False)
-    catalog.mark_unreviewed()
     catalog.header_comment = (
         f"# {catalog.locale.english_name} translation of '{domain}' (patient handouts).\n"
-        "# A DRAFT until a qualified medical translator reviews it.\n"
-        "# The reviewer then sets, in the header below:\n"
-        "# X-Review-Status: reviewed, X-Reviewed-By and X-Review-Date.\n"
+        "# A DRAFT until a qualified medical translator approves every segment:\n"
+        "# 'handouts review' writes the review sheets, 'handouts approve' records\n"
+        "# the approval on each entry ('# approved <date> by <name> (<credential>)').\n"
         "#"
     )
     return catalog

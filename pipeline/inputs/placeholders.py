@@ -117,14 +117,19 @@ def from_message(text: str, spans: dict[int, SpanTemplate]) -> tuple[Inline, ...
         else:
             stack.append((number, []))
     buffer.append(text[position:])
+    _check_complete(stack, used, spans)
+    flush()
+    return _merge_text(tuple(stack[0][1]))
+
+
+def _check_complete(stack: list, used: set[int], spans: dict[int, SpanTemplate]) -> None:
+    """At the end of a message: every placeholder closed, none of the source's left out."""
     if len(stack) > 1:
         raise PlaceholderError(f"placeholder {{{stack[-1][0]}}} is never closed with {{/{stack[-1][0]}}}")
     missing = sorted(set(spans) - used)
     if missing:
         listed = ", ".join(f"{{{n}}} ({spans[n].describe()})" for n in missing)
         raise PlaceholderError(f"placeholder {listed} from the source is missing")
-    flush()
-    return _merge_text(tuple(stack[0][1]))
 
 
 def describe_placeholders(spans: dict[int, SpanTemplate]) -> str:

@@ -19,10 +19,10 @@ from babel.messages.catalog import Catalog
 from pipeline.inputs.catalogs import (
     UI_DOMAIN,
     ProjectCatalog,
-    ReviewState,
     catalog_path,
     read_catalog,
     template_path,
+    without_messages,
 )
 from pipeline.core.config import Config
 from pipeline.core.document import Article, Figure, walk_blocks
@@ -32,11 +32,12 @@ from pipeline.core.layout import catalog_folder_problems, find_sources, shown_pa
 from pipeline.inputs.images import check_clinic_logo
 from pipeline.inputs.sources import read_article
 from pipeline.inputs.translate import Coverage, coverage, template_for, translate
-from pipeline.core.uitext import REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText, required_words
-from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Notice, Resource
+from pipeline.core.uitext import OPTIONAL_WORDS, REVIEW_NOTICE, UI_SOURCE_LANGUAGE, UiText
+from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job, Notice, Resource, ReviewState
 from pipeline.inputs.images import check_image
 from pipeline.core.layout import pronunciation_path
 from pipeline.inputs.pronunciation import read_pronunciation
+from pipeline.inputs.review import Scope, legacy_claim, review_state
 
 
 @dataclass
@@ -52,6 +53,7 @@ class LanguagePlan:
     skip_reasons: list[str] = field(default_factory=list)
     job: Job | None = None
     problems: list[HandoutsError] = field(default_factory=list)  # found while planning this pair
+    notes: list[str] = field(default_factory=list)  # e.g. a review header that no longer counts
 
     @property
     def waiting(self) -> bool:
@@ -102,7 +104,7 @@ class ProjectReader:
         self.problems = problems if problems is not None else []
         self._articles: dict[Path, Article | None] = {}
         self._ui_template: Catalog | None | bool = False
-        self._required_ui: Catalog | None = None
+        self._required_words: Catalog | None | bool = False
         self._catalogs: dict[Path, ProjectCatalog | HandoutsError] = {}
         self._coverage: dict[tuple[int, int], Coverage] = {}
 
@@ -139,11 +141,13 @@ class ProjectReader:
                     self.problems.append(error)
         return self._ui_template  # type: ignore[return-value]
 
-    def required_ui_template(self) -> Catalog:
-        """The template words a language needs to be published (without optional words)."""
-        if self._required_ui is None:
-            self._required_ui = required_words(self.ui_template())
-        return self._required_ui
+    def required_words(self) -> Catalog | None:
+        """The template words a language must have translated before it is built: all but
+        the optional ones (core/uitext.py, OPTIONAL_WORDS)."""
+        if self._required_words is False:
+            template = self.ui_template()
+            self._required_words = template if template is None else without_messages(template, OPTIONAL_WORDS)
+        return self._required_words  # type: ignore[return-value]
 
     def catalog(self, path: Path, catalog_id: str) -> ProjectCatalog | HandoutsError:
         """A catalog read once (the template words of a language serve all its articles)."""
@@ -172,47 +176,20 @@ class ProjectReader:
 
 
 def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog, ui_template: Catalog | None) -> LanguagePlan:
+    """One article in one language: its catalogs read and checked, its review state, and
+    its job when it can be published (else the reasons why not, on the plan)."""
     config = project.config
     facts = config.facts(tag)
-    source_folder = config.sources_dir
     is_source = tag == article.meta.source_language
     plan = LanguagePlan(slug=article.slug, facts=facts, is_source=is_source)
-
-    ui: UiText | None = None
-    ui_catalog: ProjectCatalog | None = None
-    if facts.language != UI_SOURCE_LANGUAGE:
-        ui_catalog = _load(project, plan, UI_DOMAIN, "template words")
-        if ui_catalog is not None:
-            if ui_template is not None:
-                plan.ui_coverage = project.coverage(ui_catalog, project.required_ui_template())
-                if not plan.ui_coverage.complete:
-                    plan.skip_reasons.append(_incomplete("template words (ui.po)", plan.ui_coverage))
-            ui = UiText(tag, ui_catalog, project.shown(catalog_path(config.translations_dir, facts.catalog_id, UI_DOMAIN)))
-    else:
-        ui = UiText(tag)
-
+    ui, ui_catalog = _template_words(project, plan, ui_template)
     catalog: ProjectCatalog | None = None
     if is_source:
-        translated = article
-        catalog_version = ""
+        translated, catalog_version = article, ""
     else:
         catalog = _load(project, plan, article.slug, "article")
-        if catalog is None:
-            return plan
-        plan.coverage = coverage(catalog, template)
-        plan.review = catalog.review
-        if not plan.coverage.complete:
-            plan.skip_reasons.append(_incomplete("article", plan.coverage))
-        if not plan.review.reviewed and not config.publish_unreviewed:
-            plan.skip_reasons.append("the translation is unreviewed and publish_unreviewed = false")
-        if plan.skip_reasons:
-            return plan
-        shown = project.shown(catalog_path(config.translations_dir, facts.catalog_id, article.slug))
-        try:
-            translated = translate(article, catalog, tag, shown)
-        except HandoutsError as error:
-            project.problems.append(error)
-            plan.skip_reasons.append("the catalog has errors (see above)")
+        translated = _translated(project, plan, article, catalog, template) if catalog is not None else None
+        if translated is None:
             return plan
         catalog_version = _catalog_version(catalog, ui_catalog)
     if plan.skip_reasons or ui is None:
@@ -226,20 +203,48 @@ def _plan(project: ProjectReader, article: Article, tag: str, template: Catalog,
         plan.skip_reasons.append("the template words have errors (see above)")
         return plan
     plan.job = Job(
-        article=translated,
-        facts=facts,
-        ui=ui,
-        config=config,
-        source_folder=source_folder,
-        review=plan.review,
-        notice=notice,
-        source_version=_source_version(article),
-        catalog_version=catalog_version,
-        modified=_modified(article, ui_catalog, catalog if not is_source else None),
-        resources=_resources(article, source_folder, config),
+        article=translated, facts=facts, ui=ui, config=config, source_folder=config.sources_dir,
+        review=plan.review, notice=notice, source_version=_source_version(article), catalog_version=catalog_version,
+        modified=_modified(article, ui_catalog, catalog),
+        resources=_resources(article, config.sources_dir, config),
         pronunciation=_pronunciation(project, facts),
     )
     return plan
+
+
+def _template_words(project: ProjectReader, plan: LanguagePlan,
+                    ui_template: Catalog | None) -> tuple[UiText | None, ProjectCatalog | None]:
+    """The words of the templates in the plan's language (English needs no catalog)."""
+    facts = plan.facts
+    if facts.language == UI_SOURCE_LANGUAGE:
+        return UiText(facts.tag), None
+    ui_catalog = _load(project, plan, UI_DOMAIN, "template words")
+    if ui_catalog is None:
+        return None, None
+    if ui_template is not None:
+        plan.ui_coverage = project.coverage(ui_catalog, project.required_words())
+        if not plan.ui_coverage.complete:
+            plan.skip_reasons.append(_incomplete("template words (ui.po)", plan.ui_coverage))
+    shown = project.shown(catalog_path(project.config.translations_dir, facts.catalog_id, UI_DOMAIN))
+    return UiText(facts.tag, ui_catalog, shown), ui_catalog
+
+
+def _translated(project: ProjectReader, plan: LanguagePlan, article: Article, catalog: ProjectCatalog,
+                template: Catalog) -> Article | None:
+    """The article translated by its catalog, or None (the reasons on the plan) when the
+    catalog is incomplete, waits for review, or has errors."""
+    plan.coverage = coverage(catalog, template)
+    shown = project.shown(catalog_path(project.config.translations_dir, plan.facts.catalog_id, article.slug))
+    if not plan.coverage.complete:
+        plan.skip_reasons.append(_incomplete("article", plan.coverage))
+    if not _review(project, plan, article, catalog, shown) or plan.skip_reasons:
+        return None
+    try:
+        return translate(article, catalog, plan.facts.tag, shown)
+    except HandoutsError as error:
+        project.problems.append(error)
+        plan.skip_reasons.append("the catalog has errors (see above)")
+        return None
 
 
 def _resources(article: Article, folder: Path, config: Config) -> dict[str, Resource]:
@@ -279,6 +284,30 @@ def _load(project: ProjectReader, plan: LanguagePlan, domain: str, what: str) ->
         plan.skip_reasons.append(f"the {what} catalog has errors (see above)")
         return None
     return catalog
+
+
+def _review(project: ProjectReader, plan: LanguagePlan, article: Article, catalog: ProjectCatalog,
+            shown: str) -> bool:
+    """The review state of the pair from its catalog's approval records (False: a record is
+    wrong, and the pair is not built: never a handout that claims a review it lacks)."""
+    try:
+        plan.review = review_state(article, catalog, Scope(plan.facts.catalog_id, article.slug), shown)
+    except HandoutsError as error:
+        project.problems.append(error)
+        plan.skip_reasons.append("the article catalog has errors (see above)")
+        return False
+    review = plan.review
+    if legacy_claim(catalog) and not review.reviewed:
+        plan.notes.append(f"review: {shown}: the header says 'X-Review-Status: reviewed', but {review.approved} of "
+                          f"{review.total} segments carry an approval of their text; the header no longer counts "
+                          f"(README, 'Review workflow': migrating a reviewed catalog)")
+    if not review.reviewed and not project.config.publish_unreviewed:
+        if review.approved:
+            plan.skip_reasons.append(f"the translation is partly reviewed ({review.approved} of {review.total} "
+                                     f"segments; waiting: {', '.join(review.waiting)}) and publish_unreviewed = false")
+        else:
+            plan.skip_reasons.append("the translation is unreviewed and publish_unreviewed = false")
+    return True
 
 
 def _incomplete(what: str, numbers: Coverage) -> str:

@@ -23,7 +23,7 @@ from babel.messages.checkers import python_format
 from pipeline.inputs.catalogs import ProjectCatalog
 from pipeline.core.errors import CatalogError
 from pipeline.inputs.placeholders import PlaceholderError, from_message
-from pipeline.core.uitext import MARKUP
+from pipeline.core.uitext import MARKUP, OPTIONAL_WORDS
 
 UNCHANGED_FLAG = "unchanged"
 _PLACEHOLDER = re.compile(r"\{/?\d+/?\}|%\([a-z_]+\)s")
@@ -59,12 +59,13 @@ def check_catalog(catalog: ProjectCatalog, template: Catalog, shown: str, *, scr
         if not message.id or (message.id, message.context) not in wanted:
             continue
         translation = message.string if isinstance(message.string, str) else "".join(message.string)
+        required = published and message.id not in OPTIONAL_WORDS  # an optional word may wait
         if not translation:
-            if published and message.id not in optional:
+            if required:
                 found(message, "empty translation in a published language")
             continue
         if message.fuzzy:
-            if published and message.id not in optional:
+            if required:
                 found(message, "fuzzy translation in a published language")
             continue
         if MARKUP.search(translation):

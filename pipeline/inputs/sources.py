@@ -8,16 +8,13 @@ CommonMark parser; this module only walks its tokens.
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from pipeline.core import characters
 from pipeline.inputs import images
 from pipeline.core.document import (
     Article,
@@ -30,36 +27,22 @@ from pipeline.core.document import (
     Link,
     ListBlock,
     ListItem,
-    Metadata,
     Paragraph,
     Quote,
-    Reviewer,
     Segment,
     Strong,
     Text,
 )
-from pipeline.core.errors import ConfigError, SourceError
+from pipeline.core.errors import SourceError
 from pipeline.core.layout import shown_path
-from pipeline.core.locales import facts_for, to_bcp47
-from pipeline.inputs.placeholders import normalize_inlines, to_message
+from pipeline.inputs.front_matter import load_front_matter, metadata, split_front_matter
+from pipeline.inputs.placeholders import normalize_inlines
+from pipeline.inputs.segment_ids import SegmentIds
 
 MAX_SOURCE_BYTES = 1_000_000
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LINK_SCHEMES = ("https://", "http://", "mailto:", "tel:")
 ATTRIBUTION_DASH = "—"
-
-FIELDS: dict[str, str] = {
-    "title": "text",
-    "language": "language tag",
-    "authors": "list of names",
-    "reviewers": "list of name + credentials",
-    "updated": "date (YYYY-MM-DD)",
-    "categories": "list of words",
-    "summary": "text",
-    "related": "list of titles",
-}
-REQUIRED = ("title", "language")
-
 
 def read_article(path: Path, root: Path | None = None) -> Article:
     """Parse and validate one source file. Raises SourceError."""
@@ -84,182 +67,25 @@ def read_article(path: Path, root: Path | None = None) -> Article:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise SourceError("the file is not UTF-8 text", file=shown, line=line, hint="save it as UTF-8") from None
+    unsafe = characters.problem(text)
+    if unsafe:
+        index, what, hint = unsafe
+        raise SourceError(what, file=shown, line=characters.line_of(text, index), hint=hint)
     return parse_article(text, slug=slug, shown_path=shown, folder=path.parent)
 
 
 def parse_article(text: str, *, slug: str, shown_path: str, folder: Path | None) -> Article:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    front, body, body_offset = _split_front_matter(text, shown_path)
-    fields, lines = _load_front_matter(front, shown_path)
-    ids = _SegmentIds()
-    meta = _metadata(fields, lines, shown_path, ids)
+    front, body, body_offset = split_front_matter(text, shown_path)
+    fields, lines = load_front_matter(front, shown_path)
+    ids = SegmentIds()
+    meta = metadata(fields, lines, shown_path, ids)
     reader = _BodyReader(shown_path, body_offset, folder, ids)
     blocks = reader.read(body)
     if not blocks:
         raise SourceError("the article has no body text", file=shown_path, line=body_offset + 1,
                           hint="write the article below the closing --- of the front matter")
     return Article(slug=slug, source_path=shown_path, meta=meta, blocks=tuple(blocks))
-
-
-# --- front matter -------------------------------------------------------------------
-
-
-class _FrontMatterLoader(yaml.SafeLoader):
-    """YAML's safe loader, but dates stay text: we parse them ourselves, with a clear error."""
-
-
-_FrontMatterLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
-
-
-def _split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        raise SourceError("the file does not start with YAML front matter", file=shown, line=1,
-                          hint="begin with a line '---', the fields (title, language, ...), and another '---'")
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1 :])
-            return front, body, index + 1
-    raise SourceError("the front matter is never closed", file=shown, line=1, hint="end it with a line '---'")
-
-
-def _load_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
-    try:
-        node = yaml.compose(front, Loader=_FrontMatterLoader)
-        data = yaml.load(front, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark else None
-        raise SourceError(f"broken YAML front matter: {error.problem or error}", file=shown, line=line,
-                          hint="check indentation, colons and quotes (quote titles that contain ': ')") from None
-    except yaml.YAMLError as error:
-        raise SourceError(f"broken YAML front matter: {error}", file=shown, line=2) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise SourceError("the front matter must be a set of 'field: value' lines", file=shown, line=2)
-    lines: dict[str, int] = {}
-    for key_node, _ in node.value:
-        key = str(key_node.value)
-        if key in lines:
-            raise SourceError(f"the field '{key}' is given twice", file=shown, line=key_node.start_mark.line + 2,
-                              hint="keep one")
-        lines[key] = key_node.start_mark.line + 2
-    for key in data:
-        if str(key) not in FIELDS:
-            raise SourceError(f"unknown front-matter field '{key}'", file=shown, line=lines.get(str(key)),
-                              hint=f"valid fields: {', '.join(FIELDS)}")
-    for key in REQUIRED:
-        if key not in data or data[key] in (None, ""):
-            raise SourceError(f"the required field '{key}' is missing", file=shown, line=2,
-                              hint=f"add '{key}:' to the front matter")
-    return data, lines
-
-
-def _metadata(fields: dict[str, Any], lines: dict[str, int], shown: str, ids: "_SegmentIds") -> Metadata:
-    def wrong(key: str, value: Any) -> SourceError:
-        return SourceError(f"'{key}' must be a {FIELDS[key]}, not {value!r}", file=shown, line=lines.get(key))
-
-    def text_field(key: str) -> str | None:
-        value = fields.get(key)
-        if value is None:
-            return None
-        if isinstance(value, (dict, list, bool)) or not str(value).strip():
-            raise wrong(key, value)
-        return " ".join(str(value).split())
-
-    def list_field(key: str) -> list[str]:
-        value = fields.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in value):
-            raise wrong(key, value)
-        return [" ".join(str(v).split()) for v in value]
-
-    language_value = text_field("language")
-    try:
-        language = to_bcp47(language_value or "")
-        facts_for(language)
-    except ConfigError as error:
-        raise SourceError(f"language: {error.what}", file=shown, line=lines.get("language"), hint=error.hint) from None
-
-    reviewers: list[Reviewer] = []
-    raw_reviewers = fields.get("reviewers") or []
-    if not isinstance(raw_reviewers, list):
-        raise wrong("reviewers", raw_reviewers)
-    for entry in raw_reviewers:
-        if not isinstance(entry, dict) or not str(entry.get("name") or "").strip() or set(entry) - {"name", "credentials"}:
-            raise SourceError(
-                f"each reviewer needs 'name' and may have 'credentials', not {entry!r}",
-                file=shown, line=lines.get("reviewers"),
-                hint="write '- name: Violet Hanft' and '  credentials: RN'",
-            )
-        reviewers.append(Reviewer(str(entry["name"]).strip(), str(entry.get("credentials") or "").strip()))
-
-    updated = fields.get("updated")
-    if updated is not None:
-        if isinstance(updated, datetime.datetime):
-            updated = updated.date()
-        elif not isinstance(updated, datetime.date):
-            try:
-                updated = datetime.date.fromisoformat(str(updated))
-            except ValueError:
-                raise SourceError(f"'updated' is not a date: {updated!r}", file=shown, line=lines.get("updated"),
-                                  hint="write it as YYYY-MM-DD, e.g. 2020-05-29") from None
-
-    def segment(role: str, value: str, key: str) -> Segment:
-        return ids.make(role, (Text(value),), lines.get(key, 0))
-
-    title = text_field("title")
-    summary = text_field("summary")
-    assert title is not None
-    return Metadata(
-        title=segment("title", title, "title"),
-        language=language,
-        source_language=language,
-        authors=tuple(list_field("authors")),
-        reviewers=tuple(reviewers),
-        updated=updated,
-        categories=tuple(segment("category", c, "categories") for c in list_field("categories")),
-        summary=segment("summary", summary, "summary") if summary else None,
-        related=tuple(segment("related reading", r, "related") for r in list_field("related")),
-    )
-
-
-# --- segment ids --------------------------------------------------------------------
-
-_ID_PREFIX = {
-    "title": "title",
-    "summary": "summary",
-    "category": "cat",
-    "heading": "h",
-    "paragraph": "p",
-    "list item": "li",
-    "quotation": "q",
-    "attribution": "qa",
-    "image description": "alt",
-    "image caption": "cap",
-    "related reading": "rel",
-}
-
-
-class _SegmentIds:
-    """Ids from the source text: stable when other paragraphs change, unique in an article."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str, int] = {}
-
-    def make(self, role: str, inlines: tuple[Inline, ...], line: int) -> Segment:
-        inlines = normalize_inlines(inlines)
-        message, _ = to_message(inlines)
-        digest = hashlib.sha1(f"{role}\0{message}".encode()).hexdigest()[:8]
-        base = f"{_ID_PREFIX[role]}-{digest}"
-        count = self.seen.get(base, 0) + 1
-        self.seen[base] = count
-        return Segment(id=base if count == 1 else f"{base}-{count}", role=role, inlines=inlines, line=line)
 
 
 # --- body ---------------------------------------------------------------------------
@@ -274,7 +100,7 @@ def _markdown() -> MarkdownIt:
 
 
 class _BodyReader:
-    def __init__(self, shown: str, offset: int, folder: Path | None, ids: _SegmentIds) -> None:
+    def __init__(self, shown: str, offset: int, folder: Path | None, ids: SegmentIds) -> None:
         self.shown = shown
         self.offset = offset
         self.folder = folder
@@ -358,6 +184,9 @@ class _BodyReader:
 
     def _figure(self, token: Token, image: Token) -> Figure:
         alt = " ".join((image.content or "").split())
+        unsafe = characters.problem(alt)
+        if unsafe:
+            raise self.error(f"the alt text has {unsafe[1]}", token, hint=unsafe[2])
         if not alt:
             raise self.error("an image without alt text", token,
                              hint="describe the image for readers who cannot see it: ![what it shows](file.png)")
@@ -429,7 +258,10 @@ class _BodyReader:
             kind = token.type
             if closing is not None and kind == closing:
                 return spans, index + 1
-            if kind == "text":
+            if kind == "text":  # after Markdown's character references (&#x202E;) are decoded
+                unsafe = characters.problem(token.content)
+                if unsafe:
+                    raise self.error(unsafe[1], owner, hint=unsafe[2])
                 spans.append(Text(token.content))
                 index += 1
             elif kind == "softbreak":

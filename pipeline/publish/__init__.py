@@ -12,7 +12,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from pipeline.build import BuildPlan, BuildReport, BuildState, build
+from pipeline.engine import BuildPlan, BuildReport, BuildState, build
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.layout import UI_DOMAIN, catalog_file

@@ -13,7 +13,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
-from pipeline.build import BuildPlan, BuildState, PairPlan
+from pipeline.engine import BuildPlan, BuildState, PairPlan
 from pipeline.core.config import Config
 from pipeline.core.locales import LocaleFacts, facts_for
 
@@ -92,9 +92,19 @@ def listed_files(config: Config, state: BuildState, plan: BuildPlan) -> list[Lis
         listed.append(Listed(
             path=relative, slug=entry["slug"], language=entry["language"], format=entry["format"],
             size=stat.st_size, sha256=checksum,
-            current=keys.get(relative) == entry["key"] and checksum == entry["sha256"], info=entry,
+            current=keys.get(relative) == entry["key"] and checksum == entry["sha256"],
+            info=entry | _review_now(plan, entry),
         ))
     return listed
+
+
+def _review_now(plan: BuildPlan, entry: dict) -> dict:
+    """The review state as the catalog says it now, not as it was when the file was built:
+    approving some segments of a draft changes no file, but the manifest shows the counts."""
+    pair = plan.pair(entry["slug"], entry["language"])
+    if pair is None or pair.is_source:
+        return {"review_state": None}
+    return {"review": pair.review or entry.get("review"), "review_state": pair.review_state}
 
 
 def shelves(plan: BuildPlan, listed: list[Listed]) -> list[Shelf]:

@@ -32,11 +32,14 @@ def write_manifest(config: Config, listed: list[Listed]) -> None:
             "catalog_version": item.info.get("catalog_version") or None,
             "engine": item.info.get("engine") or None,
             "voice": item.info.get("voice") or None,
+            "voice_licence": item.info.get("voice_licence") or None,
+            "voice_note": item.info.get("voice_note") or None,
             "duration_seconds": item.duration,
             "braille_table": item.info.get("braille_table") or None,
             "braille_grade": int(item.info["braille_grade"]) if item.info.get("braille_grade") else None,
             "braille_pages": item.braille_pages,
             "review": item.info.get("review"),
+            "review_state": item.info.get("review_state"),
             "current": item.current,
         }
         for item in listed

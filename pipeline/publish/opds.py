@@ -16,8 +16,8 @@ NEVER = "2000-01-01T00:00:00Z"
 
 def write_feeds(config: Config, shelves: list[Shelf], draft_words: dict[str, str]) -> None:
     """`draft_words`: the draft-translation notice per language, for entries' summaries."""
-    from pipeline.writers.epub import book_identifier
-    from pipeline.writers.html import environment
+    from pipeline.writers.epub.writer import book_identifier
+    from pipeline.writers.common.templates import environment
 
     env = environment()
     by_language: dict[str, list[Shelf]] = {}

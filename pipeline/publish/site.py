@@ -30,7 +30,7 @@ ARTICLES = "articles"
 def write_site(config: Config, shelves: list[Shelf], words: dict[str, UiText]) -> None:
     """Write every page. `words`: the template words of each language that gets a page of
     its own (a language whose words cannot be read is left out, and the caller says why)."""
-    from pipeline.writers.html import environment
+    from pipeline.writers.common.templates import environment
 
     env = environment()
     articles = _articles(shelves)

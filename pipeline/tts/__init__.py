@@ -5,9 +5,10 @@ class with a NAME. Engines know nothing about articles. Each engine answers "whi
 voice speaks language L here?" from what is installed (Piper voice files, espeak-ng's
 own voice list, gTTS's language table); the configuration states preferences only.
 Which engine speaks a language is decided here, from the configured preference order:
-the first engine with a usable voice. A bad voice file is one line and the next engine
-speaks; a language no configured engine speaks gets no narration and a reason that
-says what would help.
+the first engine with a usable voice whose licence allows the use. A bad voice file is
+one line and the next engine speaks; an engine that is not installed but would speak
+the language better is one line saying how to get it; a language no configured engine
+speaks gets no narration and a reason that says what would help.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.locales import facts_for
 from pipeline.tts.environment import environment_fingerprint
 
-ENGINE_MODULES = {"piper": "piper", "espeak-ng": "espeak", "gtts": "gtts"}
+ENGINE_MODULES = {"piper": "piper", "pico": "pico", "rhvoice": "rhvoice", "open-jtalk": "openjtalk",
+                  "espeak-ng": "espeak", "gtts": "gtts"}
 
 __all__ = ["Engine", "Found", "Speech", "Voice", "VoiceChoice", "choose_voice", "engine_class",
-           "environment_fingerprint"]
+           "environment_fingerprint", "item_speaker"]
 
 
 @dataclass(frozen=True)
@@ -43,19 +45,22 @@ class Voice:
     name: str
     where: str  # where it was found, for people: "espeak-ng 1.51", "voices/x.onnx", "package y 1.0"
     identity: str = ""  # what identifies its sound beyond the engine's version (a model's checksum)
+    licence: str = ""  # as its authors (or Debian's copyright file) state it: "CC-BY-SA-4.0"
+    note: str = ""  # what a listener should know: "Castilian Spanish (Spain), not Latin American"
 
 
 @dataclass(frozen=True)
 class Found:
-    """An engine's answer for one language: the voice, and the bad voice files it passed over."""
+    """An engine's answer for one language: the voice, the bad voice files it passed over,
+    and advice: a better voice of this engine that is not installed or not allowed here."""
 
     voice: Voice | None
     problems: tuple[str, ...] = ()
+    advice: tuple[str, ...] = ()
 
 
 class Engine:
     NAME: ClassVar[str] = ""
-    OFFLINE: ClassVar[bool] = True
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -107,48 +112,80 @@ class VoiceChoice:
     # Bad voice files passed over on the way (one line each, naming the file and what to do).
     problems: tuple[str, ...] = field(default=())
     language: str = ""
+    licence: str = ""
+    note: str = ""
+    # Better voices that are not installed or not allowed here (one line each, how to get them).
+    advice: tuple[str, ...] = field(default=())
 
     def notes(self) -> list[str]:
-        """The lines to show when this choice is a fallback from a bad voice file."""
-        if not self.problems:
-            return []
+        """The lines to show when this choice is a fallback: from a bad voice file, or
+        from a better voice that is missing here."""
         name = facts_for(self.language).english_name if self.language else "this language"
         outcome = (f"{name} is narrated by {self.engine} ({self.voice}) instead" if self.engine
                    else f"{name} gets no narration")
-        return [f"{problem}; {outcome}" for problem in self.problems]
+        return [f"{line}; {outcome}" for line in self.problems + self.advice]
+
+    def credit(self) -> str:
+        """'rhvoice elena (licence LGPL-2.1+)': the voice and its licence, for the outputs."""
+        return f"{self.engine} {self.voice} (licence {self.licence or 'not stated'})" if self.engine else ""
 
 
-def choose_voice(config: Config, tag: str) -> VoiceChoice:
-    """The first configured engine that has a usable voice for `tag` and can run here."""
+def choose_voice(config: Config, tag: str, exclude: tuple[str, ...] = ()) -> VoiceChoice:
+    """The first configured engine (not in `exclude`) that has a usable voice for `tag`,
+    whose licence allows the use, and that can run here."""
+    from pipeline.tts import faults
+    from pipeline.tts.system import allows_commercial_use
+
     reasons: list[str] = []
     problems: list[str] = []
+    advice: list[str] = []
     missing = ""
     english = facts_for(tag).english_name
-    for name in config.engines_for(tag):
+    for name in (n for n in config.engines_for(tag) if n not in exclude):
         engine = engine_class(name)(config)
         found = engine.find_voice(tag)
         problems += found.problems
-        if found.voice is None:
+        advice += found.advice
+        voice = found.voice
+        if voice is None:
             reasons.append(f"{name} has no usable {english} voice" if found.problems
                            else f"{name} has no {english} voice")
+            continue
+        if voice.licence and not config.noncommercial and not allows_commercial_use(voice.licence):
+            advice.append(f"{name} {voice.name} would speak {english} but its licence ({voice.licence}) allows "
+                          f"non-commercial use only: set [audio] noncommercial = true in handouts.toml if yours is")
+            reasons.append(f"{name}: {voice.name} is for non-commercial use only")
             continue
         why_not = engine.unavailable_reason()
         if why_not:
             reasons.append(f"{name}: {why_not}")
             missing = missing or why_not
             continue
-        return VoiceChoice(name, found.voice.name, where=found.voice.where, identity=found.voice.identity,
-                           problems=tuple(problems), language=tag)
+        fault = faults.known_fault(config, name, voice.name, engine.version())
+        if fault:
+            problems.append(fault)
+            reasons.append(f"{name}: {voice.name} failed in an earlier build")
+            continue
+        return VoiceChoice(name, voice.name, where=voice.where, identity=voice.identity, problems=tuple(problems),
+                           language=tag, licence=voice.licence, note=voice.note, advice=tuple(advice))
     others = [name for name in ENGINE_MODULES if name not in config.engines_for(tag)
               and engine_class(name)(config).find_voice(tag).voice]
     if others:
         reasons.append(f"{' or '.join(others)} could (enable it with --tts {others[0]} or in handouts.toml)")
     return VoiceChoice(None, None, "; ".join(reasons) or "no speech engine is configured", missing,
-                       problems=tuple(problems), language=tag)
+                       problems=tuple(problems), language=tag, advice=tuple(advice))
 
 
-def voice_for_item(config: Config, engine: Engine, language: str, fallback: str) -> str:
-    """The voice of the same engine for a passage in another language (the English review
-    notice in a translated narration), else the narration's own voice."""
+def item_speaker(config: Config, engine_name: str, language: str, fallback: str) -> tuple[str, str]:
+    """Who speaks a passage in another language (the English review notice in a translated
+    narration): the narration's engine when it has a voice for that language, else the
+    engine chosen for that language (Open JTalk has no English voice; Piper does), else the
+    narration's own voice."""
+    engine = engine_class(engine_name)(config)
     found = engine.find_voice(language)
-    return found.voice.name if found.voice else fallback
+    if found.voice:
+        return engine_name, found.voice.name
+    other = choose_voice(config, language)
+    if other.engine and other.voice:
+        return other.engine, other.voice
+    return engine_name, fallback

@@ -20,6 +20,7 @@ from pipeline.core.errors import DependencyError, SpeechError
 from pipeline.core.locales import to_bcp47
 from pipeline.tts import Engine, Found, Speech, Voice
 from pipeline.tts.kana import to_kana
+from pipeline.tts.system import known_licence
 
 # Voices of espeak-ng that read no kanji (see kana.py).
 KANA_ONLY_VOICES = {"ja"}
@@ -93,7 +94,6 @@ def best_voice(voices: tuple[Listed, ...], tag: str) -> str | None:
 
 class EspeakEngine(Engine):
     NAME = "espeak-ng"
-    OFFLINE = True
 
     def unavailable_reason(self) -> str | None:
         if not shutil.which("espeak-ng"):
@@ -119,14 +119,15 @@ class EspeakEngine(Engine):
             return super().find_voice(tag)
         number = re.search(r"text-to-speech: (\S+)", self.version())
         where = f"espeak-ng {number.group(1)}" if number else "espeak-ng"
+        licence = known_licence(self.NAME, "all") or ""
         if preferred and any(v.language == preferred.lower() for v in voices):
-            return Found(Voice(preferred, where))
+            return Found(Voice(preferred, where, licence=licence))
         options = self.config.language_options.get(tag)
         if options and self.NAME in options.voices:
             return Found(None, (f"handouts.toml: [language.{tag}] voices.\"espeak-ng\" = {preferred!r} is not a voice "
                                 f"of this espeak-ng; use one that 'espeak-ng --voices' lists",))
         name = best_voice(voices, tag)
-        return Found(Voice(name, where) if name else None)
+        return Found(Voice(name, where, licence=licence) if name else None)
 
     def synthesize(self, text: str, voice: str, language: str) -> Speech:
         missing = self.unavailable_reason()

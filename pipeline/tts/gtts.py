@@ -11,13 +11,14 @@ while the rest of the build goes on.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import io
 import time
 from typing import Iterator
 
 from pipeline.core.errors import SpeechError
-from pipeline.tts import Engine
+from pipeline.tts import Engine, Found
 from pipeline.tts import Speech
 
 ATTEMPTS = 4
@@ -28,13 +29,19 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 class GttsEngine(Engine):
     NAME = "gtts"
-    OFFLINE = False
     sleep = staticmethod(time.sleep)  # replaced in tests, so backoff costs no time there
 
     def version(self) -> str:
         from importlib.metadata import version
 
         return f"gTTS {version('gTTS')}"
+
+    def find_voice(self, tag: str) -> Found:
+        """The table's voice; its sound is Google's, used under the service's terms."""
+        found = super().find_voice(tag)
+        if found.voice is None:
+            return found
+        return Found(dataclasses.replace(found.voice, licence="Google Translate service terms (online)"))
 
     def synthesize(self, text: str, voice: str, language: str) -> Speech:
         from gtts import gTTS

@@ -49,7 +49,6 @@ NOISE_SCHEME = "noise seeded by phonemes v1"
 
 class PiperEngine(Engine):
     NAME = "piper"
-    OFFLINE = True
 
     def unavailable_reason(self) -> str | None:
         for module, package in (("piper", "piper-tts"), ("onnxruntime", "onnxruntime"), ("onnx", "onnx")):
@@ -95,7 +94,8 @@ class PiperEngine(Engine):
             except VoiceError as error:
                 problems.append(error.one_line())
                 continue
-            return Found(Voice(candidate.name, candidate.where, identity), tuple(problems))
+            return Found(Voice(candidate.name, candidate.where, identity,
+                               licence=piper_voices.model_card_licence(candidate)), tuple(problems))
         return Found(None, tuple(problems))
 
     def sound_parts(self, voice: str, language: str) -> tuple[str, ...]:
@@ -143,7 +143,7 @@ def _settings(config_path: Path) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=None)
 def _read_settings(config_path: Path, stamp: int) -> dict[str, float]:
-    inference = json.loads(config_path.read_text("utf-8")).get("inference", {})
+    inference = piper_voices.description(config_path).get("inference", {})
     return {"noise_scale": float(inference.get("noise_scale", 0.667)),
             "length_scale": float(inference.get("length_scale", 1.0)),
             "noise_w": float(inference.get("noise_w", 0.8))}
@@ -205,7 +205,7 @@ def _load(model_path: Path, config_path: Path, model_stamp: int, config_stamp: i
     options.log_severity_level = 3  # a retry with more room for noise is not an error
     session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
                                            providers=["CPUExecutionProvider"])
-    config = PiperConfig.from_dict(json.loads(config_path.read_text("utf-8")))
+    config = PiperConfig.from_dict(piper_voices.description(config_path))
     settings = _settings(config_path)
     return _Loaded(
         voice=PiperVoice(session=session, config=config),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core import atomic
-from pipeline.core.errors import VoiceError
+from pipeline.core.errors import StorageError, VoiceError
 from pipeline.core.locales import facts_for, implied_region, to_bcp47
 from pipeline.tts.environment import packages_fingerprint
 
@@ -33,7 +33,10 @@ STORE_FILE = "piper-voices.json"  # in the cache folder: voices of packages, ver
 MODEL_INPUTS = {"input", "input_lengths", "scales"}
 # Piper's phonemizers that work with piper-tts alone, offline (its Chinese one downloads g2pW).
 OFFLINE_PHONEMES = ("espeak", "text")
-CHECKS = "checks 1"  # change when the checks change: stored verdicts are then made again
+CHECKS = "checks 2"  # change when the checks change: stored verdicts are then made again
+# The largest voice description Piper's catalogue has (hundreds of speakers) is a few
+# hundred kilobytes; a file above this is not one, and is never parsed.
+MAX_DESCRIPTION_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,15 @@ def download_command(name: str, config) -> str:
 
 
 def folder_voices(folder: Path, root: Path) -> list[VoiceFile]:
-    """Voices in the folder, as the downloader lays them out (each half may be missing)."""
-    if not folder.is_dir():
+    """Voices in the folder, as the downloader lays them out (each half may be missing).
+    A folder that cannot be listed (a mount that vanished) has none: its voices are then
+    reported as missing where they are configured, and the next engine speaks."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
         return []
-    names = {p.name[: -len(".onnx.json")] for p in folder.glob("*.onnx.json")}
-    names |= {p.stem for p in folder.glob("*.onnx")}
+    names = {name[: -len(".onnx.json")] for name in entries if name.endswith(".onnx.json")}
+    names |= {name[: -len(".onnx")] for name in entries if name.endswith(".onnx")}
     return [VoiceFile(name, folder / f"{name}.onnx", folder / f"{name}.onnx.json",
                       shown(folder / f"{name}.onnx", root)) for name in sorted(names)]
 
@@ -121,13 +128,38 @@ def all_voices(config) -> list[VoiceFile]:
 def voice_language(voice: VoiceFile) -> str:
     """The language code the voice says it speaks ('en_US'): its .onnx.json, else its name."""
     try:
-        data = json.loads(voice.config.read_text("utf-8"))
-        code = data.get("language", {}).get("code")
+        code = description(voice.config).get("language", {}).get("code")
         if isinstance(code, str) and code:
             return code
     except (OSError, ValueError, AttributeError):
         pass
     return voice.name.split("-", 1)[0]
+
+
+def description(path: Path) -> dict:
+    """A voice's .onnx.json, parsed once per version of the file (size and time) and only
+    when it is no larger than a voice description can be. Raises OSError or ValueError."""
+    stat = os.stat(path)
+    if stat.st_size > MAX_DESCRIPTION_BYTES:
+        raise ValueError(f"{stat.st_size:,} bytes; a voice description is at most {MAX_DESCRIPTION_BYTES:,}")
+    return _parsed(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, size: int, stamp: int) -> dict:
+    with open(path, "rb") as handle:
+        data = json.loads(handle.read(MAX_DESCRIPTION_BYTES + 1).decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
+
+
+def _exists(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError:
+        return False
+    return True
 
 
 def speaks(code: str, tag: str) -> bool:
@@ -147,8 +179,8 @@ _VERDICTS: dict[str, dict] = {}
 def check(voice: VoiceFile, tag: str, config) -> str:
     """The voice's identity (a checksum of both files) if it is a sound Piper voice of
     language `tag`; a VoiceError naming the file and what to do otherwise."""
-    code = voice_language(voice) if voice.config.exists() else voice.name.split("-", 1)[0]
-    if voice.config.exists() and not speaks(code, tag):
+    code = voice_language(voice) if _exists(voice.config) else voice.name.split("-", 1)[0]
+    if _exists(voice.config) and not speaks(code, tag):
         raise VoiceError(f"the voice {voice.name} speaks {code}, not {facts_for(tag).english_name} ({tag})",
                          file=shown(voice.config, config.root),
                          hint=f"configure a {facts_for(tag).english_name} voice in [language.{tag}] voices.piper "
@@ -159,11 +191,18 @@ def check(voice: VoiceFile, tag: str, config) -> str:
 def verify(voice: VoiceFile, config) -> str:
     """The voice's identity if both files are there and sound, whatever its language."""
     hint = _hint(voice, config)
+    stamps = []
     for path, other in ((voice.model, ".onnx.json"), (voice.config, ".onnx")):
-        if not path.exists():
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
             raise VoiceError(f"{path.name} is missing (only its {other} is there)", file=shown(path, config.root),
-                             hint=hint)
-    key = "|".join([CHECKS, *(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in (voice.model, voice.config))])
+                             hint=hint) from None
+        except OSError as error:  # a loop of links, a vanished mount
+            raise VoiceError(f"{path.name} cannot be read ({error.strerror})", file=shown(path, config.root),
+                             hint=f"replace it with the voice file itself; {hint}") from None
+        stamps.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    key = "|".join([CHECKS, *stamps])
     verdict = _VERDICTS.get(key) or _stored(config.cache_dir).get("verdicts", {}).get(key)
     if verdict is None:
         verdict = _verdict(voice)
@@ -185,7 +224,7 @@ def _hint(voice: VoiceFile, config) -> str:
 def _verdict(voice: VoiceFile) -> dict:
     """Read both files through: what is wrong with them, else their checksum."""
     try:
-        settings = json.loads(voice.config.read_text("utf-8"))
+        settings = description(voice.config)
         symbols, ids = int(settings["num_symbols"]), settings["phoneme_id_map"]
         int(settings["audio"]["sample_rate"])
         speakers = int(settings.get("num_speakers", 1))
@@ -258,5 +297,23 @@ def _update(cache_dir: Path, section: str, value) -> None:
     stored[section] = value
     try:
         atomic.atomic_write_text(cache_dir / STORE_FILE, json.dumps(stored, indent=1, sort_keys=True))
-    except OSError:  # a read-only cache: what was found is kept for this process only
+    except (OSError, StorageError):  # a read-only or full cache: what was found is kept for this process only
         pass
+
+
+def model_card_licence(voice: VoiceFile) -> str:
+    """The licence the voice's MODEL_CARD states (Piper's voices carry one: '* License: CC0'),
+    '' when there is none next to the model."""
+    names = [f"{voice.name}.MODEL_CARD", f"{voice.name}.onnx.MODEL_CARD"]
+    if voice.package or len(list(voice.model.parent.glob("*.onnx"))) == 1:
+        names.append("MODEL_CARD")
+    for name in names:
+        try:
+            text = (voice.model.parent / name).read_text("utf-8", "replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            words = line.strip().lstrip("*-").strip()
+            if words.lower().startswith("license:"):
+                return words.split(":", 1)[1].strip()
+    return ""

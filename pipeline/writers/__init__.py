@@ -1,22 +1,39 @@
-"""Output writers, one module (or package) each, looked up by name through `base.REGISTRY`.
+"""Output writers, peers looked up by name: each writer's module exports `WRITER`.
 
-Writer modules import their heavy libraries (WeasyPrint, ebooklib, audio codecs)
-inside `write()`, so that a build with nothing to do never pays for them.
+The one name table is `WRITER_MODULES` (format name -> module under this package), the
+convention `pipeline.tts` uses for engines (`ENGINE_MODULES`, `ENGINE`). Writer modules
+import their heavy libraries (WeasyPrint, ebooklib, audio codecs) inside `write()`, so
+that a build with nothing to do never pays for them. Writers never import each other:
+what they share is in `common/`.
 """
 
 from __future__ import annotations
 
 import importlib
 
-WRITER_MODULES = ("html", "pdf", "audio", "epub", "braille")
+from pipeline.core.errors import ConfigError
 
-
-def load_all() -> None:
-    for name in WRITER_MODULES:
-        importlib.import_module(f"{__name__}.{name}")
+# In build order: a writer after those it uses (EPUB uses the PDF's pages and the narration).
+WRITER_MODULES = {"html": "html", "pdf": "pdf.writer", "audio": "audio.writer", "epub": "epub.writer",
+                  "braille": "braille"}
 
 
 def writer_names() -> list[str]:
-    """Every output format, in build order (a writer after those it uses); each module
-    registers a writer of its own name (a test holds them in step). Imports no writer."""
+    """Every output format, in build order. Imports no writer."""
     return list(WRITER_MODULES)
+
+
+def writer_module(name: str) -> str:
+    """The dotted name of the module that exports the writer of a format."""
+    if name not in WRITER_MODULES:
+        raise ConfigError(f"unknown output format '{name}'", hint=f"valid formats: {', '.join(WRITER_MODULES)}")
+    return f"{__name__}.{WRITER_MODULES[name]}"
+
+
+def writer_class(name: str):
+    """The writer class of an output format, importing only its own module."""
+    return importlib.import_module(writer_module(name)).WRITER
+
+
+def get_writer(name: str):
+    return writer_class(name)()

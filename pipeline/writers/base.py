@@ -1,7 +1,7 @@
 """What every writer is: a name, the suffixes it writes, a version, and `write(job)`.
 
 Writers are peers (the docutils/Sphinx lesson): adding a format is adding one module
-with one registered class; the build looks writers up by name. A writer receives a
+that exports its class as `WRITER` and one line in `WRITER_MODULES`. A writer receives a
 `Job` whose article is already translated, and returns bytes per suffix; it never
 writes into outputs/ itself (the build does that atomically).
 """
@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pipeline.core.errors import ConfigError
 from pipeline.core.job import Job
+
+
+# A writer's result may carry, under this key, lines to tell the user that arose while
+# writing (a damaged cache entry made again): UTF-8, one per line. It is not a file.
+NOTES = "notes"
+# The PDF writer's page list (where each element starts), which the EPUB's page list uses.
+PAGES_SUFFIX = ".pages.json"
 
 
 class Writer:
@@ -20,9 +26,8 @@ class Writer:
     # Intermediate files other writers use (kept in the cache, never in outputs/).
     ARTIFACTS: ClassVar[tuple[str, ...]] = ()
     VERSION: ClassVar[str] = "1"
-    # What the output depends on besides the shared core (globs under pipeline/,
-    # pipeline/templates/ and names in pipeline/styles/): the build cache key hashes them.
-    DEPENDS: ClassVar[tuple[str, ...]] = ()
+    # The code an output depends on is the writer module's imports (engine/imports.py);
+    # templates (under pipeline/templates/) and styles (names in pipeline/styles/) are named.
     TEMPLATES: ClassVar[tuple[str, ...]] = ()
     STYLES: ClassVar[tuple[str, ...]] = ()
     # Names of writers whose results this one uses when they exist (EPUB uses the narration).
@@ -48,26 +53,6 @@ class Writer:
     def key_parts(self, job: Job) -> dict[str, str]:
         """Extra inputs that decide this writer's result, for the build cache key."""
         return {}
-
-
-REGISTRY: dict[str, type[Writer]] = {}
-
-
-def register(cls: type[Writer]) -> type[Writer]:
-    REGISTRY[cls.NAME] = cls
-    return cls
-
-
-def get_writer(name: str) -> Writer:
-    """The writer of an output format, importing only its own module."""
-    import importlib
-
-    from pipeline.writers import WRITER_MODULES
-
-    if name not in WRITER_MODULES:
-        raise ConfigError(f"unknown output format '{name}'", hint=f"valid formats: {', '.join(WRITER_MODULES)}")
-    importlib.import_module(f"pipeline.writers.{name}")
-    return REGISTRY[name]()
 
 
 def upstream_bytes(job: Job, writer_name: str, suffix: str) -> bytes | None:

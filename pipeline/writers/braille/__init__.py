@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.core.errors import DependencyError
 from pipeline.core.job import Job
 from pipeline.core.uitext import BRAILLE_WORDS, UI_SOURCE_LANGUAGE
-from pipeline.writers.base import Writer, register
+from pipeline.writers.base import Writer
 from pipeline.writers.braille import louis
 
 
@@ -82,12 +82,10 @@ def missing_words(job: Job) -> list[str]:
     return [word for word in BRAILLE_WORDS if not job.ui.has(word)]
 
 
-@register
 class BrailleWriter(Writer):
     NAME = "braille"
     SUFFIXES = (".brf", ".pef")
     VERSION = "1"
-    DEPENDS = ("writers/braille/*.py", "writers/html.py")
 
     def machine_reason(self) -> str | None:
         if louis.binding() is None:
@@ -123,3 +121,6 @@ class BrailleWriter(Writer):
                                                                 "in handouts.toml ([language.<tag>] braille_table)")
         volumes = volumes_of(job, choice)
         return {".brf": brf(volumes), ".pef": pef(volumes, job, grade=choice.description)}
+
+
+WRITER = BrailleWriter

@@ -187,7 +187,7 @@ def _plain(text: str, where_: str, **format_) -> Block:
 
 def body(job: Job, note_marks: tuple[str, str] | None, bullet: str) -> list[Block]:
     """The text pages: the title centred, the summary, the body, then the back matter."""
-    from pipeline.writers.html import byline
+    from pipeline.writers.common.byline import byline
 
     t = _Transcriber(job, note_marks, bullet)
     meta = job.article.meta
@@ -230,7 +230,7 @@ def _translation_facts(job: Job) -> list[str]:
     if meta.language == meta.source_language:
         return []
     ui = job.ui
-    from pipeline.writers.html import review_date
+    from pipeline.writers.common.byline import review_date
 
     found = [ui.gettext("Translated from %(language)s.", language=job.facts.language_name(meta.source_language))]
     if job.review and job.review.reviewed:
@@ -244,7 +244,7 @@ def _translation_facts(job: Job) -> list[str]:
 def title_page(job: Job, *, pages: int, volume: int, volumes: int) -> list[Block]:
     """The transcriber's title page, every line centred: title, authors, reviewer and date,
     the review notice, the clinic, the volume and the number of braille pages."""
-    from pipeline.writers.html import byline
+    from pipeline.writers.common.byline import byline
 
     meta = job.article.meta
     ui = job.ui

@@ -1,0 +1,84 @@
+"""The code a module depends on, read from its imports: the files a writer's output
+depends on, so that the build re-keys a writer's tasks only when its own code (or code
+it really uses) changed. Hand-kept dependency lists drift; imports are the truth.
+
+Every `import pipeline…` statement counts, at any depth (function-level imports too),
+with the `__init__.py` of each package on the way (Python runs them). A module that
+loads modules by name from a name table (`ENGINE_MODULES` in `pipeline/tts/`) depends
+on every module of that table, when it is imported by name; a package merely passed
+through (its `__init__` run on the way to a submodule) does not bring in its table.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+PIPELINE_DIR = Path(__file__).resolve().parents[1]
+NAME_TABLE_SUFFIX = "_MODULES"
+
+
+def module_file(module: str, root: Path = PIPELINE_DIR) -> Path | None:
+    """'pipeline.writers.pdf.tags' -> its file, or None when it is no module of ours."""
+    parts = module.split(".")
+    if parts[0] != "pipeline":
+        return None
+    base = root.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _packages_on_the_way(module: str, root: Path) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:n]) for n in range(1, len(parts))]
+
+
+def _imports(path: Path, root: Path) -> tuple[list[str], list[str]]:
+    """(modules named by its import statements, modules of its name tables)."""
+    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    named: list[str] = []
+    tabled: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            named += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            named.append(node.module)
+            named += [f"{node.module}.{alias.name}" for alias in node.names]  # submodules; others resolve to None
+    package = _module_name(path, root)
+    for node in tree.body:
+        value = getattr(node, "value", None)
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(value, (ast.Dict, ast.Tuple)) and any(
+                isinstance(t, ast.Name) and t.id.endswith(NAME_TABLE_SUFFIX) for t in targets):
+            values = value.values if isinstance(value, ast.Dict) else value.elts
+            tabled += [f"{package}.{v.value}" for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    return named, tabled
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@functools.lru_cache(maxsize=None)
+def dependencies(module: str, root: Path = PIPELINE_DIR) -> tuple[Path, ...]:
+    """Every file of the pipeline that importing and using `module` runs, itself included."""
+    seen: set[Path] = set()
+    pending = [(module, True)]
+    while pending:
+        name, by_name = pending.pop()
+        path = module_file(name, root)
+        if path is None or (path in seen and not by_name):
+            continue
+        first_time = path not in seen
+        seen.add(path)
+        named, tabled = _imports(path, root)
+        if first_time:
+            pending += [(ancestor, False) for ancestor in _packages_on_the_way(name, root)]
+            pending += [(imported, True) for imported in named]
+        if by_name:
+            pending += [(loaded, True) for loaded in tabled if module_file(loaded, root) not in seen]
+    return tuple(sorted(seen))

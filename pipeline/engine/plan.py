@@ -1,0 +1,320 @@
+"""Planning: which (article, language) pairs exist, which may be published, and their tasks.
+
+A pair whose input files, configuration, pipeline code and machine environment are all
+unchanged since it was last planned is taken from the build state as it was: nothing
+is parsed or translated (see keys.py). Any other pair is read, translated and planned
+again; its tasks' keys then decide which outputs are rebuilt. A pair's job (the
+translated article a writer needs) is made only for tasks that will run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.engine.keys import digest, environment_fingerprint, planning_fingerprint, task_key, writer_basis
+from pipeline.engine.state import BuildState
+from pipeline.core.config import Config
+from pipeline.core.errors import HandoutsError
+from pipeline.core.job import Job
+from pipeline.core.locales import to_bcp47, to_catalog_id
+from pipeline.inputs.images import check_clinic_logo
+from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, pronunciation_file,
+                                  source_problems, template_path)
+from pipeline.writers import writer_names
+from pipeline.writers import get_writer
+
+PLAN_VERSION = "2"
+# What of a task's key parts the manifest and the site show.
+TASK_INFO = ("engine", "voice", "voice_licence", "voice_note", "braille_table", "braille_grade")
+
+
+class StoredProblem(HandoutsError):
+    """A problem found when a pair was last planned, reported again without re-reading."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def one_line(self) -> str:
+        return self.text
+
+
+@dataclass
+class Task:
+    slug: str
+    language: str
+    writer: str
+    key: str
+    outputs: dict[str, str]  # suffix -> path relative to outputs/ ('cache:' + path for artifacts)
+    uses: list[str]  # the writers of this pair whose results this task reads
+    info: dict[str, str]  # engine and voice, for the manifest
+
+    @property
+    def name(self) -> str:
+        return task_name(self.slug, self.language, self.writer)
+
+    @property
+    def used_tasks(self) -> list[str]:
+        """The names of the tasks this one reads the results of (same pair)."""
+        return [task_name(self.slug, self.language, writer) for writer in self.uses]
+
+
+def task_name(slug: str, language: str, writer: str) -> str:
+    """'invasive-vs-metastatic-breast-cancer.es.pdf': how a task is named to the user."""
+    return f"{slug}.{language}.{writer}"
+
+
+@dataclass
+class PairPlan:
+    """What planning concluded about one article in one language (kept in the build state)."""
+
+    slug: str
+    language: str
+    publishable: bool
+    skip_reasons: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. no narration: no voice for the language
+    coverage: dict | None = None
+    ui_coverage: dict | None = None
+    review: str = ""
+    review_state: dict | None = None  # ReviewState.as_dict(): counts, reviewers, segments waiting
+    is_source: bool = False
+    tasks: dict[str, Task] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # what the download site shows
+    # Each writer's basis (keys.writer_basis) when planned: a writer's code or settings
+    # changed since re-plans the pair, and re-keys (so rebuilds) that writer's tasks only.
+    bases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> bool:
+        """Not built only because its translation is not ready: a normal state of a library."""
+        return not self.publishable and not self.problems
+
+
+
+if TYPE_CHECKING:  # the readers are imported only when a pair must be read again
+    from pipeline.inputs.project import LanguagePlan, ProjectReader
+
+
+@dataclass
+class BuildPlan:
+    config: Config
+    pairs: list[PairPlan]
+    problems: list[HandoutsError]  # problems of the whole project (sources, folders)
+    replanned: int = 0  # pairs that were read and translated in this planning
+    bases: dict[str, str] = field(default_factory=dict)  # each writer's basis in this build
+    reader: ProjectReader | None = None
+    _jobs: dict[tuple[str, str], Job] = field(default_factory=dict)
+
+    # Indexes of the finished plan, made on first use (the build asks for a pair per task,
+    # publishing for every output's key: a scan each time would grow with the library).
+    @functools.cached_property
+    def _by_pair(self) -> dict[tuple[str, str], PairPlan]:
+        return {(p.slug, p.language): p for p in self.pairs}
+
+    @functools.cached_property
+    def _keys(self) -> dict[str, str]:
+        return {path: task.key for pair in self.pairs for task in pair.tasks.values()
+                for path in task.outputs.values()}
+
+    def pair(self, slug: str, language: str) -> PairPlan | None:
+        return self._by_pair.get((slug, language))
+
+    def select(self, slugs: list[str] | None, languages: list[str] | None) -> list[PairPlan]:
+        wanted = {to_bcp47(code) for code in languages} if languages else None
+        return [p for p in self.pairs if (not slugs or p.slug in slugs) and (not wanted or p.language in wanted)]
+
+    def keys(self) -> dict[str, str]:
+        """The key every output of the project would have now, by its relative path."""
+        return self._keys
+
+    def reader_of(self) -> "ProjectReader":
+        """The reader of sources and catalogs, made (and its libraries imported) on first use."""
+        if self.reader is None:
+            from pipeline.inputs.project import ProjectReader
+
+            self.reader = ProjectReader(self.config, self.problems)
+        return self.reader
+
+    def job(self, slug: str, language: str) -> Job:
+        """The job of a publishable pair, reading and translating it now if planning did not."""
+        if (slug, language) not in self._jobs:
+            reader = self.reader_of()
+            path = self.config.sources_dir / f"{slug}.md"
+            article = reader.article(path)
+            plan = reader.plan(article, language) if article is not None else None
+            if plan is None or plan.job is None:
+                raise HandoutsError(f"{slug}.{language} could not be read again for building",
+                                    hint="its source or catalog changed during the build; build again")
+            self._jobs[(slug, language)] = plan.job
+        return self._jobs[(slug, language)]
+
+
+def plan_build(config: Config, state: BuildState) -> BuildPlan:
+    """Plan every pair of the project, reading only the sources and catalogs whose files
+    changed since they were last planned."""
+    plan = BuildPlan(config, [], [])
+    sources = find_sources(config.sources_dir)
+    plan.problems += source_problems(config, sources)
+    plan.problems += catalog_folder_problems(config)
+    check_clinic_logo(config)
+    file_hash = state.file_hash
+    logo = config.clinic.logo if config.clinic and config.clinic.logo else None
+    base = digest(PLAN_VERSION, planning_fingerprint(file_hash), config.settings_for("plan"),
+                  environment_fingerprint(config), file_hash(logo) if logo else "")
+    ui_hashes = (file_hash(template_path(config.translations_dir, UI_DOMAIN)),)
+    bases = {name: writer_basis(config, name) for name in writer_names()}
+    plan.bases = bases
+    known = state.pairs()
+    translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair
+    fresh: list[tuple[str, str, str, dict]] = []
+    for path in sources:
+        slug = path.stem
+        source_hash = file_hash(path)
+        source_fp = digest(base, source_hash)
+        article_row = known.get((slug, ""))
+        about = _decoded(article_row[1]) if article_row and article_row[0] == source_fp else None
+        if about is None:
+            about = _about_article(plan.reader_of(), path)
+            fresh.append((slug, "", source_fp, about))
+        if about.get("problem"):
+            plan.problems.append(StoredProblem(about["problem"]))
+            continue
+        images = [file_hash(os.path.join(config.sources_dir, name)) for name in about["images"]]
+        for tag in config.languages_for(about["language"]):
+            catalog_id = to_catalog_id(tag)
+            inputs = (
+                base, tag, source_hash, images, ui_hashes,
+                file_hash(catalog_file(translations, catalog_id, slug)),
+                file_hash(catalog_file(translations, catalog_id, UI_DOMAIN)),
+                file_hash(pronunciation_file(translations, catalog_id)),
+            )
+            fingerprint = digest(*inputs)
+            row = known.get((slug, tag))
+            pair = _decoded(row[1]) if row and row[0] == fingerprint else None
+            if not isinstance(pair, PairPlan) or pair.bases != bases:  # its inputs, or a writer, changed
+                pair = _plan_pair(plan, path, tag)
+                plan.replanned += 1
+                fresh.append((slug, tag, fingerprint, pair))
+            plan.pairs.append(pair)
+    state.flush_inputs()
+    if fresh:
+        state.save_pairs((slug, tag, fingerprint, _encoded(value)) for slug, tag, fingerprint, value in fresh)
+    state.forget_pairs({(p.slug, p.language) for p in plan.pairs} | {(p.stem, "") for p in sources})
+    return plan
+
+
+def _encoded(value: "PairPlan | dict") -> bytes:
+    """A planned pair (or what planning knows of a source) as JSON for the build state:
+    plain data, readable by any version that knows the fields, bound to no module path."""
+    if isinstance(value, PairPlan):
+        return json.dumps({"pair": dataclasses.asdict(value)}).encode("utf-8")  # keys in their order
+    return json.dumps({"about": value}).encode("utf-8")
+
+
+def _decoded(data: bytes) -> "PairPlan | dict | None":
+    """What `_encoded` stored; None for an entry of another layout (it is planned again)."""
+    try:
+        value = json.loads(data)
+        if "pair" in value:
+            fields = dict(value["pair"])
+            fields["tasks"] = {name: Task(**task) for name, task in fields["tasks"].items()}
+            return PairPlan(**fields)
+        return value["about"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _about_article(reader: ProjectReader, path: Path) -> dict:
+    """What planning needs to know of a source without reading it again: its language and
+    the images it uses (their hashes join the fingerprint of its pairs), or its problem."""
+    before = len(reader.problems)
+    article = reader.article(path)
+    if article is None:
+        problem = reader.problems.pop(before)
+        return {"problem": problem.one_line()}
+    from pipeline.core.document import Figure, walk_blocks
+
+    images = sorted({b.src for b in walk_blocks(article.blocks) if isinstance(b, Figure)})
+    return {"language": article.meta.source_language, "images": images}
+
+
+def _plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
+    reader = plan.reader_of()
+    article = reader.article(path)
+    assert article is not None  # _about_article has read it
+    language_plan = reader.plan(article, tag)
+    pair = PairPlan(
+        slug=article.slug, language=tag, publishable=language_plan.job is not None, bases=plan.bases,
+        skip_reasons=list(language_plan.skip_reasons), problems=[p.one_line() for p in language_plan.problems],
+        coverage=_numbers(language_plan.coverage), ui_coverage=_numbers(language_plan.ui_coverage),
+        review=language_plan.review.describe() if language_plan.review else "", is_source=language_plan.is_source,
+        review_state=language_plan.review.as_dict() if language_plan.review else None,
+        notes=list(language_plan.notes),
+    )
+    job = language_plan.job
+    if job is None:
+        return pair
+    plan._jobs[(article.slug, tag)] = job
+    pair.meta = _site_facts(job, language_plan)
+    _plan_tasks(pair, job)
+    return pair
+
+
+def _plan_tasks(pair: PairPlan, job: Job) -> None:
+    """A task per writer that can make this pair, in dependency order, with its key."""
+    writers = sorted((get_writer(name) for name in writer_names()), key=lambda w: 1 if w.USES else 0)
+    for writer in writers:
+        pair.notes += [f"{job.facts.tag}: {writer.NAME}: {note}" for note in writer.notes(job)]
+        machine = writer.machine_reason()
+        if machine:
+            pair.notes.append(f"this machine: no {writer.NAME}: {machine}")
+            continue
+        reason = writer.unavailable_reason(job)
+        if reason:
+            pair.notes.append(f"{job.stem}: no {writer.NAME}: {reason}")
+            continue
+        uses = [pair.tasks[name] for name in writer.USES if name in pair.tasks]
+        try:
+            key = task_key(job, writer, [use.key for use in uses])
+        except HandoutsError as error:  # e.g. a font of the language is not installed
+            pair.problems.append(error.one_line())
+            continue
+        outputs = {suffix: f"{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.SUFFIXES}
+        outputs |= {suffix: f"cache:artifacts/{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.ARTIFACTS}
+        info = {k: v for k, v in writer.key_parts(job).items() if k in TASK_INFO}
+        pair.tasks[writer.NAME] = Task(pair.slug, pair.language, writer.NAME, key, outputs,
+                                       [use.writer for use in uses], info)
+
+
+def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:
+    from pipeline.writers.common.byline import translation_review_line
+
+    meta = job.article.meta
+    review = job.review
+    return {
+        "title": meta.title.text,
+        "authors": list(meta.authors),
+        "reviewers": [r.display for r in meta.reviewers],
+        "updated": meta.updated.isoformat() if meta.updated else "",
+        "modified": job.modified,
+        "source_language": meta.source_language,
+        "reviewed": bool(review and review.reviewed),
+        "reviewer": review.reviewer if review else "",
+        "review_date": review.date if review else "",
+        "review_state": review.as_dict() if review else None,
+        "review_line": translation_review_line(job),
+        "draft": job.notice is not None,
+    }
+
+
+def _numbers(coverage) -> dict | None:
+    return dataclasses.asdict(coverage) if coverage is not None else None
+
+
