@@ -102,7 +102,37 @@ def check_mp3(path: Path, job: Job) -> tuple[list[str], str]:
     return problems, summary
 
 
-CHECKERS: dict[str, Checker] = {".pdf": check_pdf, ".epub": check_epub, ".mp3": check_mp3}
+def check_brf(path: Path, job: Job) -> tuple[list[str], str]:
+    from pipeline.checks.braille import check_edition
+    from pipeline.writers.braille import choice_for
+
+    pef = path.with_suffix(".pef")
+    report = check_edition(path.read_bytes(), pef.read_bytes() if pef.exists() else None, job)
+    volumes = f"{report.volumes} volume" + ("s" if report.volumes != 1 else "")
+    summary = (f"{report.pages} braille pages in {volumes}, {choice_for(job).description}, at most 40 cells × 25 "
+               f"lines, PEF valid, every segment found in the back-translation")
+    return report.problems, summary
+
+
+CHECKERS: dict[str, Checker] = {".pdf": check_pdf, ".epub": check_epub, ".mp3": check_mp3, ".brf": check_brf}
+
+
+def _not_made(suffix: str, job: Job) -> str | None:
+    """Why an output is rightly absent (a language no engine speaks, no braille table)."""
+    if suffix == ".mp3":
+        from pipeline.tts import choose_voice
+
+        choice = choose_voice(job.config, job.facts.tag)
+        if choice.engine is None and not choice.missing:
+            return f"no narration: {choice.reason}"
+    elif suffix == ".brf":
+        from pipeline.writers import get_writer
+
+        writer = get_writer("braille")
+        reason = writer.machine_reason() or writer.unavailable_reason(job)
+        if reason:
+            return f"no braille: {reason}"
+    return None
 
 
 def translation_qa(project) -> tuple[list[str], bool]:
@@ -135,8 +165,7 @@ def translation_qa(project) -> tuple[list[str], bool]:
                 except HandoutsError:
                     continue  # already reported by the project loader
                 findings = check_catalog(catalog, template, shown, script=plan.facts.script,
-                                         published=plan.publishable,
-                                         spans_of=spans_of)
+                                         published=plan.publishable, spans_of=spans_of)
                 if findings:
                     ok = False
                     lines += [f"FAIL {finding.one_line()}" for finding in findings]
@@ -162,13 +191,10 @@ def run_checks(config: Config, *, slugs: list[str] | None = None,
             continue
         for suffix, checker in CHECKERS.items():
             path = resolve(config, f"{plan.job.facts.tag}/{plan.job.stem}{suffix}")
-            if suffix == ".mp3":
-                from pipeline.tts import choose_voice
-
-                choice = choose_voice(config, plan.job.facts.tag)
-                if choice.engine is None and not choice.missing:
-                    lines.append(f"note {plan.slug} {plan.facts.tag}: no narration: {choice.reason}")
-                    continue
+            absent = _not_made(suffix, plan.job)
+            if absent:
+                lines.append(f"note {plan.slug} {plan.facts.tag}: {absent}")
+                continue
             shown = project.shown(path)
             if not path.exists():
                 lines.append(f"FAIL {shown}: not built (run 'handouts build')")

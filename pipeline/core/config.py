@@ -14,9 +14,9 @@ from typing import Any
 
 from pipeline.core import characters
 from pipeline.core.errors import ConfigError
+from pipeline.core.toml_file import CONFIG_NAME, Locator, check_table, line_from_message, refused
 from pipeline.core.locales import PAPER_SIZES, facts_for, LocaleFacts, to_bcp47, voice_table
 
-CONFIG_NAME = "handouts.toml"
 ENGINES = ("piper", "pico", "rhvoice", "open-jtalk", "espeak-ng", "gtts")
 # Without `[audio] engines`, each language gets the order measured for it (`[order]` in
 # pipeline/data/voices.toml, bench/intelligibility.py); a language not measured gets this.
@@ -31,7 +31,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
               "noncommercial": bool, "online": bool},
 }
 _LANGUAGE_KEYS: dict[str, type | tuple[type, ...]] = {"paper": str, "engines": list, "voices": dict,
-                                                      "words_per_minute": int}
+                                                      "words_per_minute": int, "braille_grade": int,
+                                                      "braille_table": str}
+# A liblouis table named by its file (no folders): one of liblouis-data's or of pipeline/data/braille/.
+_BRAILLE_TABLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\.(?:ctb|utb|tbl)$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class LanguageOptions:
     engines: tuple[str, ...] | None = None
     voices: dict[str, str] = field(default_factory=dict)
     words_per_minute: int | None = None
+    braille_grade: int | None = None
+    braille_table: str | None = None  # an explicit stand-in table (see pipeline/writers/braille)
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class Config:
     words_per_minute: int = _setting(AUDIO, default=150)
     max_concurrent_requests: int = _setting(NOTHING, default=2)
     # Per language: paper (in the job's facts), engines, voices and pace.
-    language_options: dict[str, LanguageOptions] = _setting(PLAN + AUDIO, default_factory=dict)
+    language_options: dict[str, LanguageOptions] = _setting(PLAN + AUDIO + ("braille",), default_factory=dict)
     path: Path | None = _setting(NOTHING, default=None)
     clinic: Clinic | None = _setting(("html", "pdf", "epub"), default=None)  # the logo joins the jobs' resources
     # Where the outputs are published, without a trailing slash (the QR code and the feeds).
@@ -190,10 +195,10 @@ def load_config(root: Path) -> Config:
     _check_review_folder(folder("review", "review"), folder("outputs", "outputs"), where)
     languages = tuple(_tag(code, "publishing.languages", where) for code in publishing.get("languages", ["en"]))
     if not languages:
-        raise _refused("publishing.languages is empty", where.key("languages"), hint="list at least the source language")
+        raise refused("publishing.languages is empty", where.key("languages"), hint="list at least the source language")
     concurrent = audio.get("max_concurrent_requests", 2)
     if not 1 <= concurrent <= 8:
-        raise _refused(f"audio.max_concurrent_requests = {concurrent} is outside 1..8",
+        raise refused(f"audio.max_concurrent_requests = {concurrent} is outside 1..8",
                        where.key("max_concurrent_requests"), hint="2 keeps gTTS from rate-limiting")
 
     return Config(
@@ -221,7 +226,7 @@ def load_config(root: Path) -> Config:
     )
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], "_Locator"]:
+def _read_toml(path: Path) -> tuple[dict[str, Any], "Locator"]:
     """The file's tables, checked against the schema, and a locator of its lines."""
     data: dict[str, Any] = {}
     text = ""
@@ -231,27 +236,27 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], "_Locator"]:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             problem = re.sub(r" \(at .*\)$", "", str(error))
-            raise _refused(f"not valid TOML: {problem}", _line_from_message(str(error)),
+            raise refused(f"not valid TOML: {problem}", line_from_message(str(error)),
                            hint="fix the syntax (see https://toml.io)") from None
-    where = _Locator(text)
+    where = Locator(text)
     for section, values in data.items():
         if section == "language":
             continue
         if section not in _SCHEMA:
-            raise _refused(f"unknown section [{section}]", where.section(section),
+            raise refused(f"unknown section [{section}]", where.section(section),
                            hint=f"valid sections: {', '.join(sorted([*_SCHEMA, 'language']))}")
-        _check_table(values, _SCHEMA[section], section, where)
+        check_table(values, _SCHEMA[section], section, where)
     return data, where
 
 
-def _language_options(tables: dict[str, Any], where: "_Locator") -> dict[str, LanguageOptions]:
+def _language_options(tables: dict[str, Any], where: "Locator") -> dict[str, LanguageOptions]:
     """`[language.<tag>]` tables: a language's own paper, engines, voices and pace."""
     options: dict[str, LanguageOptions] = {}
     for code, values in tables.items():
         tag = _tag(code, f"[language.{code}]", where)
         if not isinstance(values, dict):
-            raise _refused(f"[language.{code}] must be a table", where.section(f"language.{code}"))
-        _check_table(values, _LANGUAGE_KEYS, f"language.{code}", where)
+            raise refused(f"[language.{code}] must be a table", where.section(f"language.{code}"))
+        check_table(values, _LANGUAGE_KEYS, f"language.{code}", where)
         voices = values.get("voices", {})
         for engine in voices:
             _engines([engine], f"language.{code}.voices", where)
@@ -261,6 +266,7 @@ def _language_options(tables: dict[str, Any], where: "_Locator") -> dict[str, La
             voices={str(k): str(v) for k, v in voices.items()},
             words_per_minute=_words_per_minute(values["words_per_minute"], f"language.{code}.words_per_minute", where)
             if "words_per_minute" in values else None,
+            **_braille_options(values, tag, code, where),
         )
     return options
 
@@ -269,126 +275,100 @@ def key_line(config: Config, key: str) -> int | None:
     """The line of `key` in the configuration file, for an error found after loading."""
     if config.path is None:
         return None
-    return _Locator(config.path.read_text("utf-8")).key(key)
-
-
-class _Locator:
-    """Finds the line of a key or section in the TOML text, for error messages."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-
-    def key(self, key: str) -> int | None:
-        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-        return self._find(pattern)
-
-    def section(self, name: str) -> int | None:
-        pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
-        return self._find(pattern)
-
-    def value(self, value: str) -> int | None:
-        return self._find(re.compile(re.escape(f'"{value}"')))
-
-    def _find(self, pattern: re.Pattern[str]) -> int | None:
-        for number, line in enumerate(self.lines, start=1):
-            if pattern.search(line):
-                return number
-        return None
-
-
-def _check_table(values: dict, schema: dict, section: str, where: _Locator) -> None:
-    for key, value in values.items():
-        if key not in schema:
-            raise _refused(f"unknown key '{key}' in [{section}]", where.key(key), hint=f"valid keys: {', '.join(sorted(schema))}")
-        expected = schema[key]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            names = expected.__name__ if isinstance(expected, type) else "/".join(t.__name__ for t in expected)
-            raise _refused(f"{section}.{key} must be a {_toml_type(names)}, not {value!r}", where.key(key))
-
-
-def _toml_type(python_name: str) -> str:
-    return {"str": "string", "list": "list", "bool": "true/false", "int": "whole number", "dict": "table"}.get(
-        python_name, python_name
-    )
+    return Locator(config.path.read_text("utf-8")).key(key)
 
 
 def _check_review_folder(review: Path, outputs: Path, where) -> None:
     if review.is_relative_to(outputs):
-        raise _refused("project.review is inside the outputs folder, which is published", where.key("review") or where.key("outputs"), hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
+        raise refused("project.review is inside the outputs folder, which is published", where.key("review") or where.key("outputs"), hint="review sheets name reviewers and are not for patients: keep them outside outputs/")
 
 
-def _tag(code: Any, where_name: str, where: _Locator) -> str:
+def _tag(code: Any, where_name: str, where: Locator) -> str:
     try:
         tag = to_bcp47(str(code))
         facts_for(tag)
     except ConfigError as error:
-        raise _refused(f"{where_name}: {error.what}", where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
+        raise refused(f"{where_name}: {error.what}", where.value(str(code)) or where.section(f"language.{code}"), hint=error.hint) from None
     return tag
 
 
-def _words_per_minute(value: int, where_name: str, where: _Locator) -> int:
+def _words_per_minute(value: int, where_name: str, where: Locator) -> int:
     if not 80 <= value <= 300:
-        raise _refused(f"{where_name} = {value} is outside 80..300", where.key("words_per_minute"), hint="150 suits patient education")
+        raise refused(f"{where_name} = {value} is outside 80..300", where.key("words_per_minute"), hint="150 suits patient education")
     return value
 
 
-def _paper(value: Any, where_name: str, where: _Locator) -> str:
+def _braille_options(values: dict, tag: str, code: str, where: Locator) -> dict:
+    """`braille_grade` (one the language's verified tables offer, or any with a stand-in
+    `braille_table`) and `braille_table`, checked against the language data."""
+    table = values.get("braille_table")
+    if table is not None and not _BRAILLE_TABLE.match(table):
+        raise ConfigError(f"language.{code}.braille_table = {table!r} is not a liblouis table name", file=CONFIG_NAME,
+                          line=where.key("braille_table"), hint="name a table file such as \"en-ueb-g1.ctb\" "
+                          "(ls /usr/share/liblouis/tables)")
+    grade = values.get("braille_grade")
+    if grade is not None and table is None:
+        offered = sorted(facts_for(tag).own_data.get("braille", {}).get("tables", {}))
+        if str(grade) not in offered:
+            choices = f"grades {', '.join(offered)}" if offered else "no verified braille table"
+            raise ConfigError(f"language.{code}.braille_grade = {grade}: braille for {tag} here has {choices}",
+                              file=CONFIG_NAME, line=where.key("braille_grade"),
+                              hint="use one of those, or name a table with braille_table")
+    elif grade is not None and not 0 <= grade <= 3:
+        raise ConfigError(f"language.{code}.braille_grade = {grade} is outside 0..3", file=CONFIG_NAME,
+                          line=where.key("braille_grade"))
+    return {"braille_grade": grade, "braille_table": table}
+
+
+def _paper(value: Any, where_name: str, where: Locator) -> str:
     if str(value).lower() not in PAPER_SIZES:
-        raise _refused(f"{where_name} = {value!r} is not a paper size", where.key("paper"), hint=f"use one of: {', '.join(PAPER_SIZES)}")
+        raise refused(f"{where_name} = {value!r} is not a paper size", where.key("paper"), hint=f"use one of: {', '.join(PAPER_SIZES)}")
     return str(value).lower()
 
 
-def _engines(values: Any, where_name: str, where: _Locator) -> tuple[str, ...]:
+def _engines(values: Any, where_name: str, where: Locator) -> tuple[str, ...]:
     for value in values:
         if value not in ENGINES:
-            raise _refused(f"{where_name}: unknown speech engine {value!r}", where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
+            raise refused(f"{where_name}: unknown speech engine {value!r}", where.value(str(value)) or where.key("engines"), hint=f"valid engines: {', '.join(ENGINES)}")
     return tuple(values)
 
 
-def _clinic(values: dict, root: Path, where: _Locator) -> Clinic:
+def _clinic(values: dict, root: Path, where: Locator) -> Clinic:
     import phonenumbers
 
     for key in ("name", "phone"):
         if not str(values.get(key, "")).strip():
-            raise _refused(f"[clinic] has no {key}", where.section("clinic"), hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
+            raise refused(f"[clinic] has no {key}", where.section("clinic"), hint=f"add {key} = \"…\" (the handouts print it), or remove the [clinic] table")
     for key, value in values.items():  # every handout shows them: TOML's escapes may make unsafe text
         unsafe = characters.problem(str(value))
         if unsafe:
-            raise _refused(f"clinic.{key}: {unsafe[1]}", where.key(key), hint=unsafe[2])
+            raise refused(f"clinic.{key}: {unsafe[1]}", where.key(key), hint=unsafe[2])
     phone = values["phone"].strip()
     try:
         possible = phonenumbers.is_possible_number(phonenumbers.parse(phone, "US"))
     except phonenumbers.NumberParseException:
         possible = False
     if not possible or re.search(r"[^0-9A-Za-z +().\-/#*,;]", phone):
-        raise _refused(f"clinic.phone = {phone!r} is not a phone number", where.key("phone"), hint="write it as patients dial it, e.g. \"(617) 555-0100\" "
+        raise refused(f"clinic.phone = {phone!r} is not a phone number", where.key("phone"), hint="write it as patients dial it, e.g. \"(617) 555-0100\" "
                           "or \"+1 617 555 0100\"")
     website = _web_address(values["website"], "clinic.website", "website", where) if "website" in values else ""
     logo = None
     if "logo" in values:
         logo = (root / values["logo"]).resolve()
         if not str(values.get("logo_alt", "")).strip():
-            raise _refused("clinic.logo has no clinic.logo_alt", where.key("logo"), hint="add logo_alt = \"…\": what the logo shows, read aloud by screen readers")
+            raise refused("clinic.logo has no clinic.logo_alt", where.key("logo"), hint="add logo_alt = \"…\": what the logo shows, read aloud by screen readers")
     elif "logo_alt" in values:
-        raise _refused("clinic.logo_alt without clinic.logo", where.key("logo_alt"), hint="add logo = \"file.png\" or remove logo_alt")
+        raise refused("clinic.logo_alt without clinic.logo", where.key("logo_alt"), hint="add logo = \"file.png\" or remove logo_alt")
     return Clinic(name=values["name"].strip(), phone=phone, address=values.get("address", "").strip(),
                   website=website, logo=logo, logo_alt=values.get("logo_alt", "").strip())
 
 
-def _web_address(value: str, where_name: str, key: str, where: _Locator) -> str:
+def _web_address(value: str, where_name: str, key: str, where: Locator) -> str:
     from urllib.parse import urlparse
 
     parsed = urlparse(value.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value.strip():
-        raise _refused(f"{where_name} = {value!r} is not an http or https address", where.key(key), hint="write the full address, e.g. \"https://clinic.example.org\"")
+        raise refused(f"{where_name} = {value!r} is not an http or https address", where.key(key), hint="write the full address, e.g. \"https://clinic.example.org\"")
     return value.strip()
 
 
-def _refused(what: str, line: int | None, hint: str | None = None) -> ConfigError:
-    """The one shape of every configuration error: what, on which line of handouts.toml."""
-    return ConfigError(what, file=CONFIG_NAME, line=line, hint=hint)
-
-
-def _line_from_message(message: str) -> int | None:
-    match = re.search(r"at line (\d+)", message)
-    return int(match.group(1)) if match else None

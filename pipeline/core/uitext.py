@@ -113,7 +113,6 @@ TRANSLATION_REVIEWED = N_("Translation reviewed by %(name)s on %(date)s.")
 # Words added after the languages were translated. Until a language translates one, its
 # handouts say the same with the words it has (see `UiText.optional`): a new word never
 # holds a language back and never puts English in a handout.
-OPTIONAL_WORDS = frozenset({REVIEWER_WITH_CREDENTIAL})
 SITE_WORDS = (
     N_("Patient handouts"),
     N_("All handouts in this language. Print the large-print handout, read the e-book, or listen to the narration."),
@@ -127,5 +126,22 @@ SITE_WORDS = (
     N_("Web page"),
     N_("No narration yet"),
 )
-# NOTE: the heading of the list of topics (the articles' categories) on a language's page.
-TOPICS_WORD = N_("Topics")
+
+# The braille edition's own words (its title page and transcriber's notes), and the download
+# site's words for braille files.
+BRAILLE_PAGES = N_("Braille pages: %(count)s")
+BRAILLE_VOLUME = N_("Volume %(number)s of %(total)s")
+BRAILLE_IMAGE = "Image: %(description)s"  # the narration's words for an image (writers/narration.py)
+# NOTE: Opens a note the braille transcriber adds (an image description, a link's address).
+BRAILLE_NOTE = N_("Transcriber's note: %(note)s")
+BRAILLE_WORDS = (BRAILLE_PAGES, BRAILLE_VOLUME, BRAILLE_NOTE)
+BRAILLE_BRF = N_("Braille for embossers (BRF)")
+BRAILLE_PEF = N_("Braille (PEF)")
+BRAILLE_DETAILS = N_("grade %(grade)s, braille pages: %(pages)s")
+BRAILLE_ON_REQUEST = N_("Braille on request from the clinic")
+BRAILLE_SITE_WORDS = (BRAILLE_BRF, BRAILLE_PEF, BRAILLE_DETAILS, BRAILLE_ON_REQUEST)
+# Words that only an optional output uses: a language whose catalog does not translate them
+# yet is still published (its handouts need none of them); the braille edition waits for
+# its words (one line says which), and the download page shows its braille words in English,
+# marked as English, until they are translated.
+OPTIONAL_WORDS = frozenset({REVIEWER_WITH_CREDENTIAL, *BRAILLE_WORDS, *BRAILLE_SITE_WORDS})

@@ -291,6 +291,10 @@ def _store(config: Config, state: BuildState, plan: BuildPlan, task: Task, resul
         info |= spoken
         if suffix == ".mp3":
             info["duration"] = _duration(data)
+        elif suffix in (".brf", ".pef"):
+            from pipeline.writers.braille.serialize import page_count
+
+            info["braille_pages"] = page_count(suffix, data)
         rows.append((relative, path, key, data, info))
     state.record_outputs(rows)
 

@@ -95,13 +95,14 @@ def planning_fingerprint(file_hash: Callable[[Path], str]) -> str:
 def environment_fingerprint(config: Config) -> str:
     """The machine's part of every output: installed fonts (fontconfig's caches change when
     fonts are added or removed), speech engines, voices and every installed package (see
-    tts/environment.py). Only metadata is read: this runs on every build, including one
+    tts/environment.py), liblouis and its tables. Only metadata is read: this runs on every build, including one
     with nothing to do."""
     from pipeline.tts import environment_fingerprint as speech_environment
+    from pipeline.writers.braille.louis import environment as braille_environment
 
     fonts = []
     for folder in FONT_CACHES:
         if folder.is_dir():
             fonts += sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
                             for entry in os.scandir(folder))
-    return digest(fonts, speech_environment(config))
+    return digest(fonts, speech_environment(config), braille_environment())

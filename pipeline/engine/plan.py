@@ -30,6 +30,8 @@ from pipeline.writers import writer_names
 from pipeline.writers import get_writer
 
 PLAN_VERSION = "3"
+# What of a task's key parts the manifest and the site show.
+TASK_INFO = ("engine", "voice", "voice_licence", "voice_note", "braille_table", "braille_grade")
 
 
 class StoredProblem(HandoutsError):
@@ -270,6 +272,10 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
     writers = sorted((get_writer(name) for name in writer_names()), key=lambda w: 1 if w.USES else 0)
     for writer in writers:
         pair.notes += [f"{job.facts.tag}: {writer.NAME}: {note}" for note in writer.notes(job)]
+        machine = writer.machine_reason()
+        if machine:
+            pair.notes.append(f"this machine: no {writer.NAME}: {machine}")
+            continue
         reason = writer.unavailable_reason(job)
         if reason:
             pair.notes.append(f"{job.stem}: no {writer.NAME}: {reason}")
@@ -282,7 +288,7 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
             continue
         outputs = {suffix: f"{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.SUFFIXES}
         outputs |= {suffix: f"cache:artifacts/{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.ARTIFACTS}
-        info = {k: v for k, v in writer.key_parts(job).items() if k in ("engine", "voice", "voice_licence", "voice_note")}
+        info = {k: v for k, v in writer.key_parts(job).items() if k in TASK_INFO}
         pair.tasks[writer.NAME] = Task(pair.slug, pair.language, writer.NAME, key, outputs,
                                        [use.writer for use in uses], info)
 

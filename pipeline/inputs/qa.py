@@ -43,9 +43,10 @@ def numbers_in(text: str) -> list[str]:
 
 
 def check_catalog(catalog: ProjectCatalog, template: Catalog, shown: str, *, script: str,
-                  published: bool, spans_of=None) -> list[CatalogError]:
+                  published: bool, spans_of=None, optional: frozenset[str] = frozenset()) -> list[CatalogError]:
     """Every problem of one catalog against its template. `spans_of(msgid)` gives the
-    placeholder meanings of an article message (None for the template-words domain).
+    placeholder meanings of an article message (None for the template-words domain);
+    `optional` words may be left empty (see uitext.OPTIONAL_WORDS).
     Each problem is a CatalogError (file, line, message), returned, not raised."""
     findings: list[CatalogError] = []
     low, high = RATIO_BOUNDS["wide" if script in WIDE_SCRIPTS else "other"]

@@ -23,8 +23,10 @@ MEDIA_TYPES = {
     "mp3": "audio/mpeg",
     "vtt": "text/vtt",
     "html": "text/html",
+    "brf": "application/x-brf",
+    "pef": "application/x-pef+xml",
 }
-FORMAT_ORDER = ["pdf", "epub", "mp3", "vtt", "html"]
+FORMAT_ORDER = ["pdf", "epub", "mp3", "vtt", "html", "brf", "pef"]
 
 
 @dataclass
@@ -46,6 +48,10 @@ class Listed:
     def duration(self) -> float | None:
         return self.info.get("duration")
 
+    @property
+    def braille_pages(self) -> int | None:
+        return self.info.get("braille_pages")
+
 
 @dataclass
 class Shelf:
@@ -64,8 +70,8 @@ class Shelf:
 
     @property
     def reading_app_files(self) -> list[Listed]:
-        """What the OPDS feeds offer reading apps: the e-book and the narration."""
-        return [item for item in self.files if item.format in ("epub", "mp3")]
+        """What the OPDS feeds offer reading apps: the e-book, the narration and the braille."""
+        return [item for item in self.files if item.format in ("epub", "mp3", "brf", "pef")]
 
 
 def listed_files(config: Config, state: BuildState, plan: BuildPlan) -> list[Listed]:

@@ -1,5 +1,6 @@
 """`outputs/manifest.json`: every file with its language, format, size and SHA-256, the
-versions of its source and catalog, its engine and voice, its review state; and the check
+versions of its source and catalog, its engine and voice, its braille table, grade and
+pages, its review state; and the check
 that the manifest and the files on disk agree."""
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def write_manifest(config: Config, listed: list[Listed]) -> None:
             "voice_licence": item.info.get("voice_licence") or None,
             "voice_note": item.info.get("voice_note") or None,
             "duration_seconds": item.duration,
+            "braille_table": item.info.get("braille_table") or None,
+            "braille_grade": int(item.info["braille_grade"]) if item.info.get("braille_grade") else None,
+            "braille_pages": item.braille_pages,
             "review": item.info.get("review"),
             "review_state": item.info.get("review_state"),
             "current": item.current,

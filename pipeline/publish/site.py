@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime
 
+from markupsafe import Markup
+
 from pipeline import __version__
 from pipeline.core import atomic
 from pipeline.core.config import Config
 from pipeline.core.locales import LocaleFacts
-from pipeline.core.uitext import UI_SOURCE_LANGUAGE, UiText
+from pipeline.core.uitext import OPTIONAL_WORDS, UI_SOURCE_LANGUAGE, UiText
 from pipeline.inputs.catalogs import UI_DOMAIN, catalog_path, read_catalog
 from pipeline.publish.listing import Shelf
 from pipeline.publish.manifest import MANIFEST
@@ -82,7 +84,7 @@ def _write_language(pages: PageWriter, tag: str, language_shelves: list[Shelf], 
     ordered = by_title(language_shelves)
     groups = topics(ordered)
     topic_list = [(key, name, len(members)) for key, (name, members) in groups.items()]
-    common = {"facts": facts, "words": words.gettext, "topics": topic_list, "feed": any(s.reading_app_files for s in ordered),
+    common = {"facts": facts, "words": page_words(words), "topics": topic_list, "feed": any(s.reading_app_files for s in ordered),
               "page_label": lambda **values: words.gettext("Page %(page)s of %(pages)s", **values),
               "date": lambda iso: facts.format_date(datetime.date.fromisoformat(iso)) if iso else ""}
     sequences = [(None, paginate(f"{tag}/index", ordered), "../")]
@@ -103,6 +105,17 @@ def site_words(config: Config, facts: LocaleFacts) -> UiText:
     path = catalog_path(config.translations_dir, facts.catalog_id, UI_DOMAIN)
     shown = str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path)
     return UiText(facts.tag, read_catalog(path, locale=facts.catalog_id, shown=shown), shown)
+
+
+def page_words(ui: UiText):
+    """`gettext` for a language's page; an optional word its catalog does not translate yet
+    (see uitext.OPTIONAL_WORDS) is shown in English, marked as English."""
+    def words(message: str, **values: object):
+        if message in OPTIONAL_WORDS and not ui.has(message):
+            return Markup('<span lang="en" dir="ltr">%s</span>') % _english(message, **values)
+        return ui.gettext(message, **values)
+
+    return words
 
 
 def _english(message: str, **values: object) -> str:

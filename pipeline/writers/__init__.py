@@ -14,7 +14,8 @@ import importlib
 from pipeline.core.errors import ConfigError
 
 # In build order: a writer after those it uses (EPUB uses the PDF's pages and the narration).
-WRITER_MODULES = {"html": "html", "pdf": "pdf.writer", "audio": "audio.writer", "epub": "epub.writer"}
+WRITER_MODULES = {"html": "html", "pdf": "pdf.writer", "audio": "audio.writer", "epub": "epub.writer",
+                  "braille": "braille"}
 
 
 def writer_names() -> list[str]:

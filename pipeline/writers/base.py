@@ -40,6 +40,11 @@ class Writer:
         """Why this writer cannot produce this job (None when it can)."""
         return None
 
+    def machine_reason(self) -> str | None:
+        """Why this writer can make nothing at all on this machine (a missing library), said
+        once per build rather than once per handout; None when it can run."""
+        return None
+
     def notes(self, job: Job) -> list[str]:
         """What the build should tell about this job that is not a failure (a bad voice
         file passed over for another voice, say)."""
