@@ -126,6 +126,8 @@ SITE_WORDS = (
     N_("Web page"),
     N_("No narration yet"),
 )
+# NOTE: the heading of the list of topics (the articles' categories) on a language's page.
+TOPICS_WORD = N_("Topics")
 
 # The braille edition's own words (its title page and transcriber's notes), and the download
 # site's words for braille files.
