@@ -44,7 +44,7 @@ def small_project(tmp_path_factory):
 
 def test_a_build_with_nothing_changed_runs_no_task(small_project):
     report = run_build(small_project, SMALL)
-    assert report.built == [] and len(report.cached) == 12
+    assert report.built == [] and len(report.cached) == 15  # html, pdf, audio, epub, braille × 3
 
 
 def test_one_edited_sentence_reruns_exactly_that_language(small_project, tmp_path):
@@ -57,7 +57,7 @@ def test_one_edited_sentence_reruns_exactly_that_language(small_project, tmp_pat
         "Las investigaciones sobre el tratamiento del cáncer metastásico continúan.",
         "La investigación sobre el tratamiento del cáncer metastásico continúa."), "utf-8")
     report = run_build(root, SMALL)
-    assert sorted(report.built) == sorted(f"{SLUG}.es.{w}" for w in ("html", "pdf", "audio", "epub"))
+    assert sorted(report.built) == sorted(f"{SLUG}.es.{w}" for w in ("html", "pdf", "audio", "epub", "braille"))
     timeline = json.loads((root / ".cache/handouts/artifacts/es" / f"{SLUG}.es.timeline.json").read_text())
     assert timeline["synthesized"] == 1
 
@@ -150,7 +150,7 @@ def test_parallel_and_serial_builds_give_byte_identical_files(small_project, tmp
 def test_manifest_lists_every_file_with_a_checksum_that_verifies(small_project):
     manifest = json.loads((small_project / "outputs" / "manifest.json").read_text("utf-8"))
     files = manifest["files"]
-    assert len(files) == 3 * 5 - 0  # per language: html, pdf, epub, mp3, vtt
+    assert len(files) == 3 * 7  # per language: html, pdf, epub, mp3, vtt, brf, pef
     for entry in files:
         data = (small_project / "outputs" / entry["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"] and len(data) == entry["size"]
@@ -193,7 +193,8 @@ def test_opds_navigation_feed_leads_to_one_acquisition_feed_per_language(small_p
         for entry in entries:
             assert entry.find(f"{atom}id").text.startswith("urn:uuid:")
             links = entry.findall(f"{atom}link[@rel='http://opds-spec.org/acquisition']")
-            assert {link.get("type") for link in links} == {"application/epub+zip", "audio/mpeg"}
+            assert {link.get("type") for link in links} == {"application/epub+zip", "audio/mpeg", "application/x-brf",
+                                                               "application/x-pef+xml"}
             for acquisition in links:
                 target = (outputs / link.get("href")).parent / acquisition.get("href")
                 assert target.stat().st_size == int(acquisition.get("length"))
@@ -368,5 +369,5 @@ def test_a_second_build_waits_or_refuses_and_never_interleaves(small_project, tm
     first.wait(timeout=300)
     assert first.returncode == 0 and waiting.returncode == 0
     assert "waiting for it to finish" in waiting.stderr
-    assert "built 0, up to date 4" in waiting.stdout
+    assert "built 0, up to date 5" in waiting.stdout
     assert verify_manifest(load_config(root)) == []

@@ -200,7 +200,7 @@ def narrated(tmp_path_factory) -> Path:
     """Two articles in English and Spanish, every format, built by local processes."""
     root = make_library(tmp_path_factory.mktemp("narrated") / "project", 2, ["en", "es"])
     report = build(root, jobs=2)
-    assert not report.failed and len(report.built) == 16
+    assert not report.failed and len(report.built) == 20
     return root
 
 
@@ -233,7 +233,7 @@ def outputs_of(root: Path) -> dict[str, bytes]:
 def test_a_dask_local_cluster_builds_the_same_bytes(narrated, tmp_path):
     root = make_library(tmp_path / "dask", 2, ["en", "es"])
     report = build(root, jobs=2, scheduler="local")
-    assert not report.failed and len(report.built) == 16 and "Dask LocalCluster" in report.executor
+    assert not report.failed and len(report.built) == 20 and "Dask LocalCluster" in report.executor
     assert outputs_of(root) == outputs_of(narrated)
 
 

@@ -386,7 +386,7 @@ def test_an_engine_that_crashes_mid_narration_hands_the_language_to_the_next_one
     manifest = json.loads((root / "outputs" / "manifest.json").read_text("utf-8"))
     assert {f["engine"] for f in manifest["files"] if f["language"] == "ru"} == {"espeak-ng"}
     assert sorted(p.name for p in (root / "outputs" / "ru").iterdir()) == [
-        "catalog.xml", "index.html", f"{SLUG}.ru.mp3", f"{SLUG}.ru.vtt"]  # nothing half-written
+        "catalog.xml", "index.html", f"{SLUG}.ru.mp3", f"{SLUG}.ru.vtt", "topics"]  # nothing half-written
     later = choose_voice(load_config(root), "ru")  # the next build chooses espeak-ng from the start
     assert later.engine == "espeak-ng" and "crashed on a sentence" in later.problems[0]
 
