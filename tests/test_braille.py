@@ -155,3 +155,36 @@ def test_a_table_liblouis_cannot_load_is_one_line_and_the_others_are_still_made(
     assert len(lines) == 1, result.err
     assert (root / "outputs" / "en" / f"{SLUG}.en.brf").exists()
     assert not (root / "outputs" / "es" / f"{SLUG}.es.brf").exists()
+
+
+def test_lou_translate_backward_reads_every_english_sentence_in_order(braille):
+    """The same fidelity rule through liblouis's own command-line tool (not our binding)."""
+    import subprocess
+
+    from pipeline.checks.braille import segment_problems
+
+    root, jobs, _ = braille
+    job = jobs["en"]
+    pages, _ = brf_pages(edition(root, "en", ".brf"))
+    rows = text_cells([[[from_brf_text(row) for row in page] for page in pages]], True).split("\u2800")
+    # a line per braille word run (the tool reads a line at a time), cells as Unicode braille
+    done = subprocess.run(["lou_translate", "--backward", f"unicode.dis,{choice_for(job).table}"],
+                          input="\n".join(rows) + "\n", capture_output=True, text=True, check=True)
+    assert segment_problems(" ".join(done.stdout.split()), job) == []
+
+
+def test_a_character_the_table_cannot_translate_is_one_line_naming_the_message(tmp_path, run_cli):
+    from pipeline.inputs.catalogs import catalog_path, read_catalog, render_catalog
+
+    root = copy_project(tmp_path / "project")
+    path = catalog_path(root / "translations", "es", SLUG)
+    catalog = read_catalog(path, locale="es")
+    message = next(m for m in catalog if m.id and m.context == "paragraph")
+    message.string = message.string + " \u2603"
+    path.write_text(render_catalog(catalog), "utf-8")
+    result = run_cli(root, "build", "--format", "braille", "--format", "html", "--lang", "es", "--lang", "en")
+    assert "internal error" not in result.err
+    lines = [line for line in result.err.splitlines() if "\u2603" in line or "U+2603" in line]
+    assert len(lines) == 1, result.err
+    assert not (root / "outputs" / "es" / f"{SLUG}.es.brf").exists()
+    assert (root / "outputs" / "es" / f"{SLUG}.es.html").exists() and (root / "outputs" / "en" / f"{SLUG}.en.brf").exists()
