@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the system packages the pipeline needs are installed.
-#   build: fonts for every script, espeak-ng (offline speech), Pango (WeasyPrint), and the
+#   build: fonts for every script, espeak-ng (offline speech), Pango (WeasyPrint), liblouis
+#          (braille: lou_translate, the tables, the python3-louis binding), and the
 #          clearer offline voices: SVOX Pico (es, fr), RHVoice (ru, uk, pt-BR, pl), Open
 #          JTalk (ja). These live in Debian's contrib and non-free sections (Ubuntu:
 #          universe and multiverse), which this script enables as root (one deb822
@@ -13,8 +14,9 @@
 set -euo pipefail
 profile="${1:-build}"
 
-build_packages=(fonts-sil-andika fonts-noto-core fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
-test_packages=(poppler-utils default-jre-headless chromium nodejs npm gettext)
+build_packages=(fonts-sil-andika fonts-noto-core fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0 fontconfig
+                liblouis-bin liblouis-data python3-louis)
+test_packages=(poppler-utils default-jre-headless chromium nodejs npm gettext libbrailleutils-java)
 voice_packages=(libttspico-utils rhvoice rhvoice-russian rhvoice-ukrainian rhvoice-brazilian-portuguese rhvoice-polish
                 open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001)
 

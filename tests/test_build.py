@@ -371,3 +371,13 @@ def test_a_second_build_waits_or_refuses_and_never_interleaves(small_project, tm
     assert "waiting for it to finish" in waiting.stderr
     assert "built 0, up to date 5" in waiting.stdout
     assert verify_manifest(load_config(root)) == []
+
+
+def test_the_environment_fingerprint_does_not_depend_on_where_the_command_runs(tmp_path):
+    """`handouts` and `python -m pipeline` from another folder see the same installed
+    packages: a folder holding a .dist-info (a wheel's build folder) changes nothing."""
+    (tmp_path / "elsewhere" / "somepackage-1.0.dist-info").mkdir(parents=True)
+    script = "from pipeline.tts.environment import packages_fingerprint; print(packages_fingerprint())"
+    answers = {subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True,
+                              check=True).stdout for folder in (REPO, tmp_path / "elsewhere")}
+    assert len(answers) == 1

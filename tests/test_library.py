@@ -281,7 +281,7 @@ def test_a_killed_dask_worker_is_replaced_and_the_build_completes(narrated, tmp_
     os.kill(workers[-1], signal.SIGKILL)
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, err
-    assert "built 16," in out
+    assert "built 20," in out
     assert outputs_of(root) == outputs_of(narrated)
     assert verify_manifest(load_config(root)) == []
 

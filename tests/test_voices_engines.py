@@ -290,7 +290,7 @@ def stub(folder: Path, name: str, body: str) -> None:
 def test_the_set_up_enables_the_archive_sections_or_prints_the_commands(tmp_path, root_user):
     bin_folder = tmp_path / "stubs"
     stub(bin_folder, "id", f"echo {0 if root_user else 1000}")
-    stub(bin_folder, "dpkg-query", 'case "$*" in *fonts*|*espeak*|*pango*|*fontconfig*) echo "install ok installed";; '
+    stub(bin_folder, "dpkg-query", 'case "$*" in *fonts*|*espeak*|*pango*|*fontconfig*|*louis*) echo "install ok installed";; '
                                    '*) exit 1;; esac')
     stub(bin_folder, "apt-cache", f'[ -e "{tmp_path}/sources/handouts-voices.sources" ]')
     stub(bin_folder, "apt-get", f'echo "apt-get $*" >> "{tmp_path}/apt.log"')

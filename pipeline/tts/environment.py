@@ -53,8 +53,12 @@ def packages_fingerprint() -> tuple[str, ...]:
     """The `.dist-info` names (name and version) of every installed distribution."""
     names: list[str] = []
     for entry in sys.path:
+        # Only where packages are installed: the first entry is the script's folder or the
+        # current one (`python -m`), which would make the answer depend on where one stands.
+        if not entry or os.path.basename(entry.rstrip("/")) not in ("site-packages", "dist-packages"):
+            continue
         try:
-            names += [name for name in os.listdir(entry or ".") if name.endswith((".dist-info", ".egg-info"))]
+            names += [name for name in os.listdir(entry) if name.endswith((".dist-info", ".egg-info"))]
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue
     return tuple(sorted(names))
