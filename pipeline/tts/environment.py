@@ -17,6 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
+PROJECT_CHECKOUT = Path(__file__).resolve().parents[2]
 ESPEAK_DATA_FOLDERS = ("/usr/lib/*/espeak-ng-data", "/usr/share/espeak-ng-data", "/usr/local/share/espeak-ng-data",
                        "/usr/lib/espeak-ng-data")
 
@@ -53,15 +54,20 @@ def packages_fingerprint() -> tuple[str, ...]:
     """The `.dist-info` names (name and version) of every installed distribution."""
     names: list[str] = []
     for entry in sys.path:
-        # Only where packages are installed: the first entry is the script's folder or the
-        # current one (`python -m`), which would make the answer depend on where one stands.
-        if not entry or os.path.basename(entry.rstrip("/")) not in ("site-packages", "dist-packages"):
+        if not entry or _is_where_one_stands(entry):
             continue
         try:
             names += [name for name in os.listdir(entry) if name.endswith((".dist-info", ".egg-info"))]
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue
     return tuple(sorted(names))
+
+
+def _is_where_one_stands(entry: str) -> bool:
+    """The current folder (`python -m`) or the project's own checkout (its `.egg-info`): they
+    would make the answer depend on where the build is started from, not on what is installed."""
+    here = {os.path.realpath(os.getcwd()), os.path.realpath(PROJECT_CHECKOUT)}
+    return os.path.realpath(entry) in here
 
 
 def _espeak_stat() -> list[tuple[str, int, int]]:
