@@ -171,6 +171,10 @@ def test_every_page_of_the_site_passes_axe_core_in_chromium(library, browser):
         result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
         assert result["violations"] == [], name
+        # Reflow (WCAG 1.4.10): at a phone's width nothing scrolls sideways, in either direction.
+        page.set_viewport_size({"width": 320, "height": 640})
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 320, f"{name} is {width} px wide at a 320 px viewport"
         broken = page.evaluate("""() => [...document.querySelectorAll('a[href]')].map(a => a.href)
             .filter(h => h.startsWith('file:'))""")
         for href in broken:
