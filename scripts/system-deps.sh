@@ -59,7 +59,10 @@ sections_file() {
 }
 sections_path="${HANDOUTS_APT_SOURCES_DIR:-/etc/apt/sources.list.d}/handouts-voices.sources"
 sections_name() { . /etc/os-release; [ "${ID:-}" = "ubuntu" ] && echo "Ubuntu universe/multiverse" || echo "Debian contrib/non-free"; }
-available() { apt-cache show "$1" >/dev/null 2>&1; }
+# Installable: apt knows a candidate version. (`apt-cache show` succeeds, printing nothing, for a
+# package only referenced by another one, as libttspico-utils is from main's Suggests.)
+available() { local policy; policy=$(apt-cache policy "$1" 2>/dev/null) || return 1; [[ "$policy" =~ Candidate:\ [^\(] ]]; }
+all_available() { local package; for package in "$@"; do available "$package" || return 1; done; }
 
 if [ "${#missing[@]}" -eq 0 ] && [ "${#missing_voices[@]}" -eq 0 ]; then
   exit 0
@@ -77,7 +80,7 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
   if [ "${#missing_voices[@]}" -ne 0 ]; then
     echo "handouts setup: the clearer voices (SVOX Pico, RHVoice, Open JTalk) are not installed; they come from $(sections_name). Run:" >&2
-    if ! available "${missing_voices[0]}"; then
+    if ! all_available "${missing_voices[@]}"; then
       echo "  printf '$(sections_file | awk '{printf "%s\\n", $0}')' | sudo tee $sections_path >/dev/null" >&2
       echo "  sudo apt-get update" >&2
     fi
@@ -87,7 +90,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit
 fi
 export DEBIAN_FRONTEND=noninteractive
-if [ "${#missing_voices[@]}" -ne 0 ] && ! available "${missing_voices[0]}" && [ ! -e "$sections_path" ]; then
+if [ "${#missing_voices[@]}" -ne 0 ] && ! all_available "${missing_voices[@]}" && [ ! -e "$sections_path" ]; then
   sections_file > "$sections_path"
   echo "handouts setup: enabled $(sections_name) for the voices ($sections_path)" >&2
 fi

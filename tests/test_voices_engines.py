@@ -292,7 +292,10 @@ def test_the_set_up_enables_the_archive_sections_or_prints_the_commands(tmp_path
     stub(bin_folder, "id", f"echo {0 if root_user else 1000}")
     stub(bin_folder, "dpkg-query", 'case "$*" in *fonts*|*espeak*|*pango*|*fontconfig*|*louis*) echo "install ok installed";; '
                                    '*) exit 1;; esac')
-    stub(bin_folder, "apt-cache", f'[ -e "{tmp_path}/sources/handouts-voices.sources" ]')
+    # Like apt on a fresh Debian: the voices are known (main's packages suggest them) but have
+    # no candidate until contrib/non-free are enabled.
+    stub(bin_folder, "apt-cache", f'echo "$2:"; if [ -e "{tmp_path}/sources/handouts-voices.sources" ]; '
+                                  f'then echo "  Candidate: 1.0"; else echo "  Candidate: (none)"; fi')
     stub(bin_folder, "apt-get", f'echo "apt-get $*" >> "{tmp_path}/apt.log"')
     (tmp_path / "sources").mkdir()
     env = {**os.environ, "PATH": f"{bin_folder}:{os.environ['PATH']}", "HANDOUTS_APT_SOURCES_DIR": str(tmp_path / "sources")}
