@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from conftest import SLUG, copy_project
 from pipeline.core.job import Approver
 from pipeline.inputs.catalogs import catalog_path, read_catalog, render_catalog
-from pipeline.inputs.memory import CLOSE_MATCH, Candidate, Memory, Similarity
+from pipeline.inputs.memory import CLOSE_MATCH, Candidate, Memory, similarity
 from pipeline.inputs.review import Scope, add_approval, make_approval, translation_of
 
 NEW = "questions-to-ask"
@@ -27,6 +27,10 @@ REPEATED = [
 FRESH = "Write down your questions before you see your doctor, and bring someone with you to take notes."
 SEED_LIST = ["ultrasounds", "MRIs", "X-rays", "CT scans", "bone scans", "positron emission tomography (PET) scans"]
 RESEARCH = "Research into treatment for metastatic cancer is ongoing."
+# A seed paragraph with "stage 0" changed to "stage 1".
+NUMBERED = ("Abnormal cells aren’t cancerous, but they may increase your risk of developing cancer. When you have "
+            "atypical cells that haven’t spread, the cells are considered noninvasive. This is sometimes referred to "
+            "as pre-cancer or stage 1 cancer.")
 
 
 def project(tmp_path: Path) -> Path:
@@ -188,9 +192,7 @@ def test_fuzzy_and_obsolete_entries_are_never_offered(tmp_path, run_cli):
 def test_a_slightly_edited_sentence_is_offered_as_a_close_match(tmp_path, run_cli):
     root = project(tmp_path)
     edited = RESEARCH.replace("metastatic", "metastatic breast")
-    numbered = ("Abnormal cells aren’t cancerous, but they may increase your risk of developing cancer. When you "
-                "have atypical cells that haven’t spread, the cells are considered noninvasive. This is sometimes "
-                "referred to as pre-cancer or stage 1 cancer.")
+    numbered = NUMBERED
     marked = RESEARCH.replace("metastatic cancer", "**metastatic cancer**")
     far = "Research into nutrition during treatment is what this handout is about."
     write_article(root, NEW, [edited, numbered, far])
@@ -201,10 +203,34 @@ def test_a_slightly_edited_sentence_is_offered_as_a_close_match(tmp_path, run_cl
     assert message.previous_id == [RESEARCH], "the earlier English, for the editor's diff"
     assert re.fullmatch(rf"memory: close match \(\d\d%\) from {SLUG}\.po \(draft\)", comment(message))
     number = entry(root, numbered)
-    assert number.fuzzy and comment(number).endswith("(draft); its numbers differ")
+    assert re.fullmatch(rf"memory: close match \(\d\d%\), its numbers differ, from {SLUG}\.po \(draft\)",
+                        comment(number)) and number.fuzzy
     placeholders = entry(root, "Research into treatment for {1}metastatic cancer{/1} is ongoing.", "other-marked")
-    assert placeholders.fuzzy and comment(placeholders).endswith("(draft); its placeholders differ")
+    assert placeholders.fuzzy and comment(placeholders).startswith("memory: close match (")
+    assert comment(placeholders).endswith(f", its placeholders differ, from {SLUG}.po (draft)")
     assert entry(root, far).string == "", "below the threshold nothing is offered"
+
+
+def test_an_offer_emptied_by_its_translator_is_offered_again_with_one_comment(tmp_path, run_cli):
+    """The close-match comment is longer than Babel's 78 columns, so it is wrapped over two
+    comment lines; a new offer replaces both and keeps the translator's own comment."""
+    root = project(tmp_path)
+    edited = NUMBERED
+    write_article(root, NEW, [edited])
+    assert run_cli(root, "extract").code == 0
+    path = po(root)
+    found = read_catalog(path, locale="es")
+    message = found.get(edited, context="paragraph")
+    assert len(message.user_comments) == 2, "wrapped by Babel"
+    message.string = ""
+    message.flags.discard("fuzzy")
+    message.user_comments = ["ask the oncologist", *message.user_comments]
+    path.write_text(render_catalog(found), "utf-8")
+    assert run_cli(root, "extract").code == 0
+    message = entry(root, edited)
+    assert message.user_comments[0] == "ask the oncologist" and message.fuzzy
+    assert re.fullmatch(rf"memory: close match \(\d\d%\), its numbers differ, from {SLUG}\.po \(draft\)",
+                        " ".join(message.user_comments[1:]))
 
 
 def test_template_words_are_not_memory(tmp_path, run_cli):
@@ -312,8 +338,11 @@ def test_among_equals_the_same_context_then_the_first_catalog_by_name_wins():
 
 
 def test_the_close_match_threshold():
-    similarity = Similarity()
+    from difflib import SequenceMatcher
+
     assert CLOSE_MATCH == 0.8
+    edited = RESEARCH.replace("metastatic", "metastatic breast")
+    assert similarity(edited, RESEARCH) == pytest.approx(SequenceMatcher(None, edited, RESEARCH).ratio())
     assert similarity(RESEARCH.replace("metastatic", "metastatic breast"), RESEARCH) >= CLOSE_MATCH
     assert similarity("Ask your doctor about the risks.", "Ask your nurse about the costs.") < CLOSE_MATCH
-    assert similarity("MRIs", "X-rays") == 0.0
+    assert similarity("MRIs", "X-rays") < CLOSE_MATCH

@@ -33,7 +33,7 @@ from pipeline.inputs.catalogs import (
     update_catalog,
     write_if_changed,
 )
-from pipeline.inputs.memory import Memory, MemoryReport, Similarity, fill_from_memory
+from pipeline.inputs.memory import Memory, MemoryReport, fill_from_memory
 from pipeline.inputs.project import Project
 from pipeline.inputs.translate import template_for
 from pipeline.core.errors import HandoutsError
@@ -87,14 +87,13 @@ def extract(project: Project) -> ExtractReport:
     templates = [(article, template_for(article)) for article in project.articles]
     for article, template in templates:
         _write(project, report, template_path(config.translations_dir, article.slug), template)
-    similarity = Similarity()
     for tag in config.languages:
-        _extract_language(project, report, tag, templates, similarity, now)
+        _extract_language(project, report, tag, templates, now)
     return report
 
 
 def _extract_language(project: Project, report: ExtractReport, tag: str, templates: list,
-                      similarity: Similarity, now: datetime.datetime) -> None:
+                      now: datetime.datetime) -> None:
     """Every article catalog of one language updated, then offered the memory of the others."""
     facts = project.config.facts(tag)
     updated: dict[str, tuple[Path, Catalog]] = {}
@@ -105,7 +104,7 @@ def _extract_language(project: Project, report: ExtractReport, tag: str, templat
         catalog = _updated(project, report, path, facts.catalog_id, article.slug, template, now)
         if catalog is not None:
             updated[article.slug] = (path, catalog)
-    memory = Memory(similarity)
+    memory = Memory()
     for slug, (path, catalog) in updated.items():
         memory.add_catalog(slug, catalog, facts.catalog_id, project.shown(path))
     _add_retired_catalogs(project, report, memory, facts.catalog_id, {a.slug for a, _ in templates})

@@ -3,9 +3,9 @@ same language already has for the same sentence (or a close one) in another arti
 
 The semantics are GNU gettext's `msgmerge --compendium`: the other article catalogs of
 the language are the compendium; an exact match is a msgid translated there, a close
-match one whose text is similar enough (`CLOSE_MATCH`); what is offered is always
-fuzzy, so nothing is published until a translator has read it and cleared the flag
-(a fuzzy entry makes its language wait). Only confirmed translations serve: fuzzy,
+match one whose text is similar enough (`CLOSE_MATCH`, 0.8 of difflib's ratio); what is
+offered is always fuzzy, so nothing is published until a translator has read it and
+cleared the flag (a fuzzy entry makes its language wait). Only confirmed translations serve: fuzzy,
 empty and obsolete entries never do, and template words (`ui.po`) are not memory.
 A translation approved by a medical translator (a record whose digest matches, see
 review.py) is preferred over a draft; then exact over close; then the same context;
@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 from babel.messages.catalog import Catalog, Message
+from rapidfuzz import fuzz, process
 
 from pipeline.core.errors import HandoutsError
 from pipeline.inputs.qa import UNCHANGED_FLAG, numbers_in
 from pipeline.inputs.review import Scope, content_digest, records_of, translation_of
 
-# difflib's ratio (2 × matching characters / both lengths) from which a sentence counts as
-# a close match. msgmerge and Babel offer from 0.6; medical sentences that alike often say
-# something else ("can" / "can't", another organ), so only an edit of a few words is offered.
+# The similarity (see `similarity`) from which a sentence counts as a close match. msgmerge
+# and Babel offer from 0.6; medical sentences that alike often say something else ("can" /
+# "can't", another organ), so only an edit of a few words is offered.
 CLOSE_MATCH = 0.8
 MEMORY_COMMENT = "memory: "
+_STATES = ("(draft)", "(reviewed)")  # how a memory comment ends
 _PLACEHOLDER = re.compile(r"\{/?\d+/?\}")
 
 
@@ -55,35 +56,19 @@ class Offer:
         return self.similarity == 1.0
 
 
-class Similarity:
-    """difflib's ratio of two sentences, remembered: the same new sentence is compared with
-    the same memory in every language, so each pair is computed once per extract."""
-
-    def __init__(self, threshold: float = CLOSE_MATCH) -> None:
-        self.threshold = threshold
-        self._known: dict[tuple[str, str], float] = {}
-
-    def __call__(self, new: str, old: str) -> float:
-        key = (new, old)
-        if key not in self._known:
-            self._known[key] = self._ratio(new, old)
-        return self._known[key]
-
-    def _ratio(self, new: str, old: str) -> float:
-        if 2 * min(len(new), len(old)) < self.threshold * (len(new) + len(old)):
-            return 0.0  # the lengths alone rule it out
-        matcher = SequenceMatcher(None, new, old, autojunk=False)
-        if matcher.real_quick_ratio() < self.threshold or matcher.quick_ratio() < self.threshold:
-            return 0.0
-        return matcher.ratio()
+def similarity(new: str, old: str) -> float:
+    """How alike two sentences are, 0 to 1: 2 × the characters they share in order over both
+    lengths (difflib's ratio, computed exactly by rapidfuzz: a library's worth of memory is
+    compared in a fraction of a second where difflib took seconds per language)."""
+    return fuzz.ratio(new, old) / 100
 
 
 @dataclass
 class Memory:
     """The confirmed translations of one language, by English source text."""
 
-    similarity: Similarity = field(default_factory=Similarity)
     by_source: dict[str, list[Candidate]] = field(default_factory=dict)
+    threshold: float = CLOSE_MATCH
 
     def add_catalog(self, slug: str, catalog: Catalog, catalog_id: str, shown: str) -> None:
         """Every translated, non-fuzzy, current entry of one article catalog."""
@@ -100,13 +85,15 @@ class Memory:
         offers = [Offer(c, 1.0) for c in self.by_source.get(source, ()) if c.slug != slug]
         if any(o.candidate.reviewed for o in offers):
             return min(offers, key=lambda o: _rank(o, context))
-        for old, candidates in self.by_source.items():
-            candidates = [c for c in candidates if c.slug != slug and (c.reviewed or not offers)]
-            if old == source or not candidates:
-                continue
-            ratio = self.similarity(source, old)
-            if ratio >= self.similarity.threshold:
-                offers += [Offer(c, min(ratio, 0.999)) for c in candidates]  # below 1: not exact
+        reviewed_only = bool(offers)  # a close match beats an exact draft only when reviewed
+
+        def wanted(candidates: list[Candidate]) -> list[Candidate]:
+            return [c for c in candidates if c.slug != slug and (c.reviewed or not reviewed_only)]
+
+        choices = [old for old, candidates in self.by_source.items() if old != source and wanted(candidates)]
+        for old, score, _ in process.extract(source, choices, scorer=fuzz.ratio, score_cutoff=self.threshold * 100,
+                                             limit=None):
+            offers += [Offer(c, min(score / 100, 0.999)) for c in wanted(self.by_source[old])]  # below 1: not exact
         return min(offers, key=lambda o: _rank(o, context), default=None)
 
 
@@ -183,13 +170,28 @@ def _apply(message: Message, offer: Offer) -> None:
         message.flags.add(UNCHANGED_FLAG)
     if not offer.exact:
         message.previous_id = [candidate.source]  # as msgmerge --previous: the editor shows the difference
-    message.user_comments = [c for c in message.user_comments if not c.startswith(MEMORY_COMMENT)]
+    message.user_comments = without_memory_comments(message.user_comments)
     message.user_comments.append(memory_comment(offer, message.id, message.context))
+
+
+def without_memory_comments(comments: list[str]) -> list[str]:
+    """The translator comments less an earlier offer's, which Babel may have wrapped over
+    several lines: it runs from `memory: ` to the line that ends `(draft)` or `(reviewed)`."""
+    kept: list[str] = []
+    inside = False
+    for comment in comments:
+        inside = inside or comment.strip().startswith(MEMORY_COMMENT)
+        if not inside:
+            kept.append(comment)
+        elif comment.rstrip().endswith(_STATES):
+            inside = False
+    return kept
 
 
 def memory_comment(offer: Offer, source: str, context: str | None) -> str:
     """`memory: from <slug>.po (reviewed)`; a close match says so, with its similarity and
-    whether its placeholders or numbers differ (the `#| msgid` shows the earlier English)."""
+    whether its placeholders or numbers differ (the `#| msgid` shows the earlier English):
+    `memory: close match (93%), its numbers differ, from <slug>.po (draft)`."""
     candidate = offer.candidate
     state = "reviewed" if candidate.reviewed else "draft"
     where = f"{candidate.slug}.po"
@@ -201,8 +203,8 @@ def memory_comment(offer: Offer, source: str, context: str | None) -> str:
         ("placeholders", _placeholders(candidate.source), _placeholders(source)),
         ("numbers", numbers_in(candidate.source), numbers_in(source)),
     ) if left != right]
-    check = f"; its {' and '.join(differences)} differ" if differences else ""
-    return f"{MEMORY_COMMENT}close match ({int(offer.similarity * 100)}%) from {where} ({state}){check}"
+    check = f", its {' and '.join(differences)} differ," if differences else ""
+    return f"{MEMORY_COMMENT}close match ({int(offer.similarity * 100)}%){check} from {where} ({state})"
 
 
 def _placeholders(text: str) -> list[str]:
