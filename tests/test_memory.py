@@ -346,3 +346,16 @@ def test_the_close_match_threshold():
     assert similarity(RESEARCH.replace("metastatic", "metastatic breast"), RESEARCH) >= CLOSE_MATCH
     assert similarity("Ask your doctor about the risks.", "Ask your nurse about the costs.") < CLOSE_MATCH
     assert similarity("MRIs", "X-rays") < CLOSE_MATCH
+
+
+def test_an_exact_draft_beats_a_reviewed_close_match_and_review_decides_among_exact_ones():
+    memory = Memory()
+    sentence = "Talk to your doctor about any new symptoms you notice."
+    for candidate in (_candidate("z-draft", sentence, "DRAFT"),
+                      _candidate("a-reviewed", sentence.replace("new ", ""), "REVIEWED CLOSE", reviewed=True)):
+        memory.by_source.setdefault(candidate.source, []).append(candidate)
+    assert memory.best(sentence, "paragraph", "new").candidate.translation == "DRAFT"
+    memory.by_source[sentence].append(_candidate("y-reviewed", sentence, "REVIEWED EXACT", reviewed=True))
+    assert memory.best(sentence, "paragraph", "new").candidate.translation == "REVIEWED EXACT"
+    offer = memory.best(sentence.replace("any new", "the"), "paragraph", "new")
+    assert not offer.exact and offer.candidate.translation in ("DRAFT", "REVIEWED EXACT", "REVIEWED CLOSE")

@@ -7,9 +7,9 @@ match one whose text is similar enough (`CLOSE_MATCH`, 0.8 of difflib's ratio); 
 offered is always fuzzy, so nothing is published until a translator has read it and
 cleared the flag (a fuzzy entry makes its language wait). Only confirmed translations serve: fuzzy,
 empty and obsolete entries never do, and template words (`ui.po`) are not memory.
-A translation approved by a medical translator (a record whose digest matches, see
-review.py) is preferred over a draft; then exact over close; then the same context;
-then the higher similarity; then the source catalog's name, so that a run is
+An exact match always beats a close one; among equals, a translation approved by a
+medical translator (a record whose digest matches, see review.py) beats a draft; then
+the same context; then the higher similarity; then the source catalog's name, so that a run is
 reproducible.
 """
 
@@ -81,19 +81,16 @@ class Memory:
             self.by_source.setdefault(message.id, []).append(candidate)
 
     def best(self, source: str, context: str | None, slug: str) -> Offer | None:
-        """The offer for one segment of article `slug` (never from its own catalog)."""
+        """The offer for one segment of article `slug` (never from its own catalog). An exact
+        match always beats a close one: a close match's translation says another sentence."""
         offers = [Offer(c, 1.0) for c in self.by_source.get(source, ()) if c.slug != slug]
-        if any(o.candidate.reviewed for o in offers):
-            return min(offers, key=lambda o: _rank(o, context))
-        reviewed_only = bool(offers)  # a close match beats an exact draft only when reviewed
-
-        def wanted(candidates: list[Candidate]) -> list[Candidate]:
-            return [c for c in candidates if c.slug != slug and (c.reviewed or not reviewed_only)]
-
-        choices = [old for old, candidates in self.by_source.items() if old != source and wanted(candidates)]
-        for old, score, _ in process.extract(source, choices, scorer=fuzz.ratio, score_cutoff=self.threshold * 100,
-                                             limit=None):
-            offers += [Offer(c, min(score / 100, 0.999)) for c in wanted(self.by_source[old])]  # below 1: not exact
+        if not offers:
+            choices = [old for old, candidates in self.by_source.items()
+                       if old != source and any(c.slug != slug for c in candidates)]
+            for old, score, _ in process.extract(source, choices, scorer=fuzz.ratio,
+                                                 score_cutoff=self.threshold * 100, limit=None):
+                offers += [Offer(c, min(score / 100, 0.999))  # below 1: not exact
+                           for c in self.by_source[old] if c.slug != slug]
         return min(offers, key=lambda o: _rank(o, context), default=None)
 
 
@@ -115,7 +112,7 @@ def _reviewed(message: Message, scope: Scope, shown: str) -> bool:
 
 def _rank(offer: Offer, context: str | None) -> tuple:
     c = offer.candidate
-    return (not c.reviewed, not offer.exact, c.context != context, -offer.similarity, c.slug,
+    return (not offer.exact, not c.reviewed, c.context != context, -offer.similarity, c.slug,
             c.context or "", c.source, c.translation)
 
 
