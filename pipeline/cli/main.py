@@ -123,10 +123,15 @@ def _extract(args, config) -> int:
     project = load_project(config)
     _report_problems(project)
     report = extract(project)
+    for line in _unique(report.problems, []):
+        if line not in {p.one_line() for p in project.problems}:  # a catalog the plan could not read either
+            _error(line)
     for path in report.written:
         print(f"updated {path}")
+    for offered in report.memory:
+        print(offered.line())
     print(f"{len(report.written)} files updated, {len(report.unchanged)} unchanged")
-    return EXIT_PROBLEMS if project.problems else EXIT_OK
+    return EXIT_PROBLEMS if project.problems or report.problems else EXIT_OK
 
 
 def _status(args, config) -> int:
