@@ -22,7 +22,8 @@ from typing import Callable, Iterator
 
 from pipeline.engine.executors import Executor, make_executor
 from pipeline.engine.keys import digest
-from pipeline.engine.plan import BuildPlan, PairPlan, Task, plan_build
+from pipeline.engine.plan import BuildPlan, PairPlan, StoredProblem, Task, plan_build
+from pipeline.engine.settled import Settled, SettledRecord, selection_key
 from pipeline.engine.state import BuildState
 from pipeline.engine.tasks import Payload
 from pipeline.core import atomic
@@ -128,6 +129,12 @@ def build(
     report = BuildReport()
     clock = time.perf_counter()
     with build_lock(config.cache_dir, wait, say):
+        record = SettledRecord(config, selection_key(formats, slugs, languages, finish is not None))
+        settled = record.lookup()
+        if settled is not None:  # nothing changed since the last complete build
+            _replay(settled, report)
+            report.seconds = time.perf_counter() - clock
+            return report
         atomic.set_temp_dir(config.cache_dir / "tmp")
         atomic.clean_temp_dir()
         state = BuildState(config.cache_dir)
@@ -137,14 +144,10 @@ def build(
             selected = plan.select(slugs, languages)
             names = with_dependencies(formats or writer_names(), selected)
             _collect_findings(plan, selected, names, report, slugs)
+            findings = _findings(report, state)
             tasks = [pair.tasks[name] for pair in selected if pair.publishable
                      for name in names if name in pair.tasks]
-            pending = []
-            for task in tasks:
-                if all(state.is_current(rel, _resolved(config, rel), task.key) for rel in task.outputs.values()):
-                    report.cached.append(task.name)
-                else:
-                    pending.append(task)
+            pending = _out_of_date(config, state, tasks, report)
             if pending:
                 executor = make_executor(scheduler, jobs, len(pending), scheduler_timeout)
                 _run(config, state, plan, pending, executor, report, progress, after_task, len(report.cached),
@@ -155,8 +158,42 @@ def build(
                 state.write_record()
         finally:
             state.close()
+        if not report.failed:  # complete: the next build with nothing changed is answered from here
+            findings.cached = [task.name for task in tasks]
+            record.save(findings)
     report.seconds = time.perf_counter() - clock
     return report
+
+
+def _out_of_date(config: Config, state: BuildState, tasks: list[Task], report: BuildReport) -> list[Task]:
+    """The tasks whose files are missing, changed, or were made under another key."""
+    pending = []
+    for task in tasks:
+        if all(state.is_current(rel, _resolved(config, rel), task.key) for rel in task.outputs.values()):
+            report.cached.append(task.name)
+        else:
+            pending.append(task)
+    return pending
+
+
+def _findings(report: BuildReport, state: BuildState) -> Settled:
+    """What this build found before running anything: what a build with nothing to do says."""
+    return Settled(problems=[p.one_line() for p in report.problems],
+                   notices=[n for n in report.notices if n != state.recovered],
+                   waiting=[_waiting_entry(p) for p in report.waiting])
+
+
+def _waiting_entry(pair: PairPlan) -> dict:
+    return {"slug": pair.slug, "language": pair.language, "skip_reasons": pair.skip_reasons,
+            "review_state": pair.review_state}
+
+
+def _replay(settled: Settled, report: BuildReport) -> None:
+    """What a build with nothing to do reports, from the record of the last complete one."""
+    report.cached = list(settled.cached)
+    report.problems = [StoredProblem(text) for text in settled.problems]
+    report.notices = list(settled.notices)
+    report.waiting = [PairPlan(publishable=False, **entry) for entry in settled.waiting]
 
 
 def _plan_with(config: Config, state: BuildState, report: BuildReport) -> BuildPlan:
