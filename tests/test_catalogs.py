@@ -167,3 +167,27 @@ def test_unreadable_catalog_is_one_clear_error(tmp_path):
     with pytest.raises(CatalogError) as caught:
         read_catalog(path, locale="es")
     assert caught.value.line == 2 and "UTF-8" in caught.value.one_line()
+
+
+@pytest.mark.parametrize("change", ["as it is", "a fuzzy and an empty entry, an extra one", "an entry missing"])
+def test_coverage_without_updating_counts_what_babels_update_counts(change):
+    """The count made without copying and updating the catalog (every template message
+    present) equals Babel's update in every language; a missing entry takes Babel's way."""
+    import copy
+
+    from pipeline.inputs.translate import _coverage_after_update, _coverage_in_step
+
+    template = template_for(read_article(REPO / "sources" / f"{SLUG}.md", REPO))
+    for path in sorted(REPO.glob(f"translations/*/LC_MESSAGES/{SLUG}.po")):
+        catalog = copy.deepcopy(read_catalog(path, locale=path.parts[-3], shown=str(path)))
+        entries = [message for message in catalog if message.id]
+        if change.startswith("a fuzzy"):
+            entries[3].flags.add("fuzzy")
+            entries[5].string = ""
+            catalog.add("A sentence no longer in the article.", "x", context="paragraph")
+        elif change == "an entry missing":
+            catalog.delete(entries[7].id, context=entries[7].context)
+            assert _coverage_in_step(catalog, template) is None
+            continue
+        assert _coverage_in_step(catalog, template) == _coverage_after_update(catalog, template) \
+            == coverage(catalog, template), path

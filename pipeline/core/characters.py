@@ -43,7 +43,12 @@ def problem(text: str) -> tuple[int, str, str] | None:
     return min(found) if found else None
 
 
+ANY_ISOLATE = re.compile("[\u2066-\u2069]")
+
+
 def _unbalanced_isolate(text: str) -> int | None:
+    if not ANY_ISOLATE.search(text):  # the usual case, found without a loop over a whole catalog
+        return None
     opened: list[int] = []
     for index, character in enumerate(text):
         if character == "\n":

@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 from pipeline.engine.executors import Executor, make_executor
 from pipeline.engine.keys import digest
 from pipeline.engine.plan import BuildPlan, PairPlan, StoredProblem, Task, plan_build
+from pipeline.engine.schedule import Schedule
 from pipeline.engine.settled import Settled, SettledRecord, selection_key
 from pipeline.engine.state import BuildState
 from pipeline.engine.tasks import Payload
@@ -231,61 +232,64 @@ def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str
 def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task], executor: Executor,
          report: BuildReport, progress: Progress | None,
          after_task: Callable[[BuildState, BuildPlan], None] | None, done: int, total: int) -> None:
-    """Run the pending tasks, each after the tasks it uses, and store each result."""
+    """Run the pending tasks, each after the tasks it uses, and store each result. At most
+    `executor.in_flight` are submitted at a time: their jobs are made as they go, so the
+    memory of a build does not grow with the library."""
     report.executor = executor.name
-    waiting = list(pending)
-    pending_names = {task.name for task in pending}
-    finished: set[str] = set()
+    schedule = Schedule(pending)
     failed: set[str] = set()
     running: dict[object, Task] = {}
     try:
-        while waiting or running:
-            for task in list(waiting):
-                if any(use in pending_names and use not in finished for use in task.used_tasks):
-                    continue
-                waiting.remove(task)
+        while schedule.ready or running:
+            while schedule.ready and len(running) < executor.in_flight:
+                task = schedule.ready.popleft()
                 try:
                     payload = Payload(task.writer, plan.job(task.slug, task.language),
                                       _upstream(config, plan, task, failed))
                 except HandoutsError as error:
                     report.failed.append(error)
                     failed.add(task.name)
-                    finished.add(task.name)
+                    schedule.finish(task)
                     done += 1
                     continue
                 running[executor.submit(payload)] = task
             if progress:
                 progress(done, total, [t.name for t in running.values()])
             if not running:
-                break
+                continue
             for handle, result in executor.finished(list(running)):
                 task = running.pop(handle)
-                finished.add(task.name)
                 done += 1
-                if isinstance(result, StorageError):
-                    raise result  # the disk refused: every next task would fail the same way
-                if isinstance(result, HandoutsError):
-                    report.failed.append(result)
-                    failed.add(task.name)
-                    continue
-                missing = sorted(set(task.outputs) - set(result))
-                if missing:
-                    report.failed.append(RenderError(f"the {task.writer} writer returned no {missing[0]} file",
-                                                     file=f"{task.slug}.{task.language}"))
-                    failed.add(task.name)
-                    continue
-                report.notices += [line for line in result.pop(NOTES, b"").decode().splitlines()
-                                   if line not in report.notices]
-                degraded = [use for use in task.used_tasks if use in failed]
-                _store(config, state, plan, task, result, degraded)
-                report.notices += [line for line in _fallback_lines(result) if line not in report.notices]
-                report.built.append(task.name)
-                if after_task:
+                if _take(config, state, plan, task, result, report, failed) and after_task:
                     after_task(state, plan)
+                schedule.finish(task)
                 if progress:
                     progress(done, total, [t.name for t in running.values()])
     finally:
         executor.close()
+
+
+def _take(config: Config, state: BuildState, plan: BuildPlan, task: Task, result: dict[str, bytes] | HandoutsError,
+          report: BuildReport, failed: set[str]) -> bool:
+    """Store a finished task's files, or record why it failed; whether it was stored."""
+    if isinstance(result, StorageError):
+        raise result  # the disk refused: every next task would fail the same way
+    if isinstance(result, HandoutsError):
+        report.failed.append(result)
+        failed.add(task.name)
+        return False
+    missing = sorted(set(task.outputs) - set(result))
+    if missing:
+        report.failed.append(RenderError(f"the {task.writer} writer returned no {missing[0]} file",
+                                         file=f"{task.slug}.{task.language}"))
+        failed.add(task.name)
+        return False
+    report.notices += [line for line in result.pop(NOTES, b"").decode().splitlines() if line not in report.notices]
+    degraded = [use for use in task.used_tasks if use in failed]
+    _store(config, state, plan, task, result, degraded)
+    report.notices += [line for line in _fallback_lines(result) if line not in report.notices]
+    report.built.append(task.name)
+    return True
 
 
 def _upstream(config: Config, plan: BuildPlan, task: Task, failed: set[str]) -> dict[str, dict[str, bytes]]:

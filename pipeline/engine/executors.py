@@ -25,6 +25,9 @@ class Executor:
     """Submit payloads; collect (handle, result) pairs as tasks finish."""
 
     name = ""
+    # How many tasks to keep submitted at once: enough to keep every worker busy, few
+    # enough that the payloads waiting (each a translated article) never fill memory.
+    in_flight = 1
 
     def submit(self, payload: Payload) -> Any:
         raise NotImplementedError
@@ -84,6 +87,7 @@ class ProcessExecutor(Executor):
     def __init__(self, jobs: int) -> None:
         self.name = f"{jobs} local processes"
         self.jobs = jobs
+        self.in_flight = 2 * jobs
         self.pool = self._new_pool()
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
@@ -140,6 +144,7 @@ class DaskExecutor(Executor):
             except (OSError, TimeoutError) as error:
                 raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}", hint=hint) from None
             self.name = f"the Dask cluster at {address}"
+        self.in_flight = 2 * max(jobs, sum(self.client.nthreads().values()))
 
     def submit(self, payload: Payload) -> Any:
         return self.client.submit(run_task, payload, pure=False)

@@ -22,6 +22,7 @@ from pipeline.engine.state import BuildState
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.job import Job
+from pipeline.core.machine import steady
 from pipeline.core.locales import to_bcp47, to_catalog_id
 from pipeline.inputs.images import check_clinic_logo
 from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, pronunciation_file,
@@ -30,6 +31,7 @@ from pipeline.writers import writer_names
 from pipeline.writers import get_writer
 
 PLAN_VERSION = "3"
+JOBS_KEPT = 64  # jobs kept for the tasks that use them: a pair's tasks run close together
 # What of a task's key parts the manifest and the site show.
 TASK_INFO = ("engine", "voice", "voice_licence", "voice_note", "braille_table", "braille_grade")
 
@@ -142,9 +144,18 @@ class BuildPlan:
             self.reader = ProjectReader(self.config, self.problems)
         return self.reader
 
+    def keep_job(self, slug: str, language: str, job: Job) -> None:
+        """Keep a pair's job for its tasks; only the last JOBS_KEPT (a library's would fill memory)."""
+        self._jobs.pop((slug, language), None)
+        self._jobs[(slug, language)] = job
+        while len(self._jobs) > JOBS_KEPT:
+            del self._jobs[next(iter(self._jobs))]
+
     def job(self, slug: str, language: str) -> Job:
         """The job of a publishable pair, reading and translating it now if planning did not."""
-        if (slug, language) not in self._jobs:
+        if (slug, language) in self._jobs:
+            self.keep_job(slug, language, self._jobs[(slug, language)])  # recently used: kept longest
+        else:
             reader = self.reader_of()
             path = self.config.sources_dir / f"{slug}.md"
             article = reader.article(path)
@@ -152,13 +163,18 @@ class BuildPlan:
             if plan is None or plan.job is None:
                 raise HandoutsError(f"{slug}.{language} could not be read again for building",
                                     hint="its source or catalog changed during the build; build again")
-            self._jobs[(slug, language)] = plan.job
+            self.keep_job(slug, language, plan.job)
         return self._jobs[(slug, language)]
 
 
 def plan_build(config: Config, state: BuildState) -> BuildPlan:
     """Plan every pair of the project, reading only the sources and catalogs whose files
     changed since they were last planned."""
+    with steady():  # each language asks the same of the machine (its voice, package versions)
+        return _plan_build(config, state)
+
+
+def _plan_build(config: Config, state: BuildState) -> BuildPlan:
     plan = BuildPlan(config, [], [])
     sources = find_sources(config.sources_dir)
     plan.problems += source_problems(config, sources)
@@ -261,7 +277,7 @@ def _plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
     job = language_plan.job
     if job is None:
         return pair
-    plan._jobs[(article.slug, tag)] = job
+    plan.keep_job(article.slug, tag, job)
     pair.meta = _site_facts(job, language_plan)
     _plan_tasks(pair, job)
     return pair

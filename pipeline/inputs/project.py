@@ -95,6 +95,9 @@ def load_project(config: Config, *, slugs: list[str] | None = None, languages: l
     return project
 
 
+ARTICLES_KEPT = 8
+
+
 class ProjectReader:
     """Reads sources and catalogs on demand, each at most once, collecting problems instead
     of raising them, so that the build can plan one pair without reading the library."""
@@ -107,6 +110,7 @@ class ProjectReader:
         self._required_words: Catalog | None | bool = False
         self._catalogs: dict[Path, ProjectCatalog | HandoutsError] = {}
         self._coverage: dict[tuple[int, int], Coverage] = {}
+        self._templates: dict[int, tuple[Article, Catalog]] = {}
 
     def shown(self, path: Path) -> str:
         return shown_path(path, self.config.root)
@@ -122,13 +126,22 @@ class ProjectReader:
         return [p for p in sources if not slugs or p.stem in slugs]
 
     def article(self, path: Path) -> Article | None:
-        if path not in self._articles:
-            try:
-                self._articles[path] = read_article(path, self.config.root)
-            except HandoutsError as error:
-                self.problems.append(error)
-                self._articles[path] = None
-        return self._articles[path]
+        """An article, read once while it is among the last few asked for (planning goes
+        article by article; a library's articles all kept would fill memory). A source that
+        cannot be read is remembered, so its problem is reported once."""
+        if path in self._articles:
+            self._articles[path] = self._articles.pop(path)  # the most recently used last
+            return self._articles[path]
+        try:
+            article: Article | None = read_article(path, self.config.root)
+        except HandoutsError as error:
+            self.problems.append(error)
+            article = None
+        self._articles[path] = article
+        kept = [p for p, a in self._articles.items() if a is not None]
+        for old in kept[:-ARTICLES_KEPT]:
+            del self._articles[old]
+        return article
 
     def ui_template(self) -> Catalog | None:
         if self._ui_template is False:
@@ -150,13 +163,17 @@ class ProjectReader:
         return self._required_words  # type: ignore[return-value]
 
     def catalog(self, path: Path, catalog_id: str) -> ProjectCatalog | HandoutsError:
-        """A catalog read once (the template words of a language serve all its articles)."""
-        if path not in self._catalogs:
-            try:
-                self._catalogs[path] = read_catalog(path, locale=catalog_id, shown=self.shown(path))
-            except HandoutsError as error:
-                self._catalogs[path] = error
-        return self._catalogs[path]
+        """A catalog; the template words of a language are read once and serve all its
+        articles (an article's catalog serves one pair: kept, a library's would fill memory)."""
+        if path in self._catalogs:
+            return self._catalogs[path]
+        try:
+            found: ProjectCatalog | HandoutsError = read_catalog(path, locale=catalog_id, shown=self.shown(path))
+        except HandoutsError as error:
+            found = error
+        if path.name == f"{UI_DOMAIN}.po":
+            self._catalogs[path] = found
+        return found
 
     def coverage(self, catalog: ProjectCatalog, template: Catalog) -> Coverage:
         """Coverage of a shared catalog (template words), counted once per build."""
@@ -165,10 +182,18 @@ class ProjectReader:
             self._coverage[key] = coverage(catalog, template)
         return self._coverage[key]
 
+    def template(self, article: Article) -> Catalog:
+        """The article's messages, made once for all its languages."""
+        known = self._templates.get(id(article))
+        if known is None or known[0] is not article:
+            self._templates = {id(article): (article, template_for(article))}  # planning goes article by article
+            known = self._templates[id(article)]
+        return known[1]
+
     def plan(self, article: Article, tag: str) -> LanguagePlan:
         """The state of one article in one language, and its job when it is publishable."""
         before = len(self.problems)
-        plan = _plan(self, article, tag, template_for(article), self.ui_template())
+        plan = _plan(self, article, tag, self.template(article), self.ui_template())
         plan.problems = self.problems[before:]
         return plan
 

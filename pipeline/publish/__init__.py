@@ -101,8 +101,12 @@ class _ManifestRefresher:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.last = time.monotonic()
+        self.interval = MANIFEST_INTERVAL_SECONDS
 
     def __call__(self, state: BuildState, plan: BuildPlan) -> None:
-        if time.monotonic() - self.last >= MANIFEST_INTERVAL_SECONDS:
+        if time.monotonic() - self.last >= self.interval:
+            started = time.monotonic()
             write_manifest(self.config, listed_files(self.config, state, plan))
             self.last = time.monotonic()
+            # a library's manifest takes longer to write: never more than a tenth of the build
+            self.interval = max(MANIFEST_INTERVAL_SECONDS, 10 * (self.last - started))

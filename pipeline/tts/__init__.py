@@ -132,7 +132,14 @@ class VoiceChoice:
 
 def choose_voice(config: Config, tag: str, exclude: tuple[str, ...] = ()) -> VoiceChoice:
     """The first configured engine (not in `exclude`) that has a usable voice for `tag`,
-    whose licence allows the use, and that can run here."""
+    whose licence allows the use, and that can run here (asked once per language while
+    planning holds the machine steady: every article of the language asks the same)."""
+    from pipeline.core.machine import asked_once
+
+    return asked_once(("voice", id(config), tag, exclude), lambda: _choose_voice(config, tag, exclude))
+
+
+def _choose_voice(config: Config, tag: str, exclude: tuple[str, ...]) -> VoiceChoice:
     from pipeline.tts import faults
     from pipeline.tts.system import allows_commercial_use
 
@@ -181,6 +188,13 @@ def item_speaker(config: Config, engine_name: str, language: str, fallback: str)
     narration): the narration's engine when it has a voice for that language, else the
     engine chosen for that language (Open JTalk has no English voice; Piper does), else the
     narration's own voice."""
+    from pipeline.core.machine import asked_once
+
+    return asked_once(("speaker", id(config), engine_name, language, fallback),
+                      lambda: _item_speaker(config, engine_name, language, fallback))
+
+
+def _item_speaker(config: Config, engine_name: str, language: str, fallback: str) -> tuple[str, str]:
     engine = engine_class(engine_name)(config)
     found = engine.find_voice(language)
     if found.voice:

@@ -52,6 +52,12 @@ def _folder_entries(folder: Path) -> list[tuple[str, int, int]]:
 
 def packages_fingerprint() -> tuple[str, ...]:
     """The `.dist-info` names (name and version) of every installed distribution."""
+    from pipeline.core.machine import asked_once
+
+    return asked_once(("installed distributions",), _installed_distributions)
+
+
+def _installed_distributions() -> tuple[str, ...]:
     names: list[str] = []
     for entry in sys.path:
         if not entry or _is_where_one_stands(entry):

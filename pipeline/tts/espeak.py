@@ -107,9 +107,9 @@ class EspeakEngine(Engine):
         """The rate, and for a voice read as kana the version of the kana dictionary."""
         parts = super().sound_parts(voice, language)
         if voice.split("-")[0] in KANA_ONLY_VOICES:
-            from importlib.metadata import version
+            from pipeline.core.machine import package_version
 
-            parts += (f"pykakasi {version('pykakasi')}",)
+            parts += (f"pykakasi {package_version('pykakasi')}",)
         return parts
 
     def find_voice(self, tag: str) -> Found:

@@ -32,9 +32,9 @@ class GttsEngine(Engine):
     sleep = staticmethod(time.sleep)  # replaced in tests, so backoff costs no time there
 
     def version(self) -> str:
-        from importlib.metadata import version
+        from pipeline.core.machine import package_version
 
-        return f"gTTS {version('gTTS')}"
+        return f"gTTS {package_version('gTTS')}"
 
     def find_voice(self, tag: str) -> Found:
         """The table's voice; its sound is Google's, used under the service's terms."""

@@ -57,10 +57,12 @@ class PiperEngine(Engine):
         return None
 
     def version(self) -> str:
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import PackageNotFoundError
+
+        from pipeline.core.machine import package_version
 
         try:
-            return f"piper-tts {version('piper-tts')}; onnxruntime {version('onnxruntime')}"
+            return f"piper-tts {package_version('piper-tts')}; onnxruntime {package_version('onnxruntime')}"
         except PackageNotFoundError:
             return "piper-tts (not installed)"
 

@@ -17,7 +17,7 @@ import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from importlib.metadata import version as package_version
+from pipeline.core.machine import package_version
 
 from pipeline.core.document import Figure, Heading, walk_blocks
 from pipeline.writers.common.fonts import check_coverage, font_config, font_identities

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib.metadata import version as package_version
+from pipeline.core.machine import package_version
 
 from lxml import html as lxml_html
 
