@@ -144,7 +144,7 @@ def _status(args, config) -> int:
     if state.recovered:
         print(f"note: {state.recovered}", file=sys.stderr)
     try:
-        plan = plan_build(config, state)
+        plan = plan_build(config, state, jobs=os.cpu_count() or 1)
     finally:
         state.close()
     pairs = plan.select(args.slugs, args.languages)

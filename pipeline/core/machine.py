@@ -31,6 +31,13 @@ def steady() -> Iterator[None]:
             _ANSWERS = None
 
 
+def hold_steady() -> None:
+    """For a process whose whole life is one planning (a planning worker)."""
+    global _ANSWERS
+    if _ANSWERS is None:
+        _ANSWERS = {}
+
+
 def asked_once(question: tuple, answer: Callable[[], T]) -> T:
     """`answer()`, kept for the same `question` while the machine is held steady."""
     if _ANSWERS is None:

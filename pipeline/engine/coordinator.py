@@ -140,7 +140,7 @@ def build(
         atomic.clean_temp_dir()
         state = BuildState(config.cache_dir)
         try:
-            plan = _plan_with(config, state, report)
+            plan = _plan_with(config, state, report, jobs)
             report.plan = plan
             selected = plan.select(slugs, languages)
             names = with_dependencies(formats or writer_names(), selected)
@@ -197,16 +197,16 @@ def _replay(settled: Settled, report: BuildReport) -> None:
     report.waiting = [PairPlan(publishable=False, **entry) for entry in settled.waiting]
 
 
-def _plan_with(config: Config, state: BuildState, report: BuildReport) -> BuildPlan:
+def _plan_with(config: Config, state: BuildState, report: BuildReport, jobs: int) -> BuildPlan:
     """Plan from the state; a state found damaged is made anew from the files on disk first."""
     try:
         if not state.recovered:
-            return plan_build(config, state)
+            return plan_build(config, state, jobs)
     except sqlite3.DatabaseError as error:
         state.reset(error)
     report.notices.append(state.recovered)
     state.restore_outputs(lambda relative: _resolved(config, relative))
-    return plan_build(config, state)
+    return plan_build(config, state, jobs)
 
 
 def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str], report: BuildReport,

@@ -64,11 +64,11 @@ def writer_basis(config: Config, writer_name: str) -> str:
     return digest(code_fingerprint(writer_name), config.settings_for(writer_name))
 
 
-def task_key(job: Job, writer: Writer, uses_keys: list[str]) -> str:
+def job_digest(job: Job) -> str:
+    """What every output of a job depends on, whichever writer makes it: the translated
+    article, its language facts, review state and notice, dates and images. Computed once
+    per pair, for all its writers (the article's repr is the costly part)."""
     return digest(
-        writer_basis(job.config, writer.NAME),
-        writer.NAME,
-        writer.VERSION,
         repr(job.article),
         repr(job.facts),
         repr(job.review.shown() if job.review else None),
@@ -76,6 +76,16 @@ def task_key(job: Job, writer: Writer, uses_keys: list[str]) -> str:
         job.modified,
         job.catalog_version,
         sorted((name, r.media_type, hashlib.sha256(r.data).hexdigest()) for name, r in job.resources.items()),
+    )
+
+
+def task_key(job: Job, writer: Writer, uses_keys: list[str], of_job: str | None = None) -> str:
+    """`of_job`: the job's digest when the caller has it (see job_digest)."""
+    return digest(
+        writer_basis(job.config, writer.NAME),
+        writer.NAME,
+        writer.VERSION,
+        of_job or job_digest(job),
         sorted(writer.key_parts(job).items()),
         uses_keys,
     )

@@ -15,9 +15,10 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
-from pipeline.engine.keys import digest, environment_fingerprint, planning_fingerprint, task_key, writer_basis
+from pipeline.engine.keys import (digest, environment_fingerprint, job_digest, planning_fingerprint, task_key,
+                                  writer_basis)
 from pipeline.engine.state import BuildState
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
@@ -167,14 +168,14 @@ class BuildPlan:
         return self._jobs[(slug, language)]
 
 
-def plan_build(config: Config, state: BuildState) -> BuildPlan:
+def plan_build(config: Config, state: BuildState, jobs: int = 1) -> BuildPlan:
     """Plan every pair of the project, reading only the sources and catalogs whose files
-    changed since they were last planned."""
+    changed since they were last planned (on `jobs` processes when there are many)."""
     with steady():  # each language asks the same of the machine (its voice, package versions)
-        return _plan_build(config, state)
+        return _plan_build(config, state, jobs)
 
 
-def _plan_build(config: Config, state: BuildState) -> BuildPlan:
+def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
     plan = BuildPlan(config, [], [])
     sources = find_sources(config.sources_dir)
     plan.problems += source_problems(config, sources)
@@ -190,6 +191,8 @@ def _plan_build(config: Config, state: BuildState) -> BuildPlan:
     known = state.pairs()
     translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair
     fresh: list[tuple[str, str, str, dict]] = []
+    todo: list[tuple[int, Path, str]] = []  # pairs to plan again: (place in plan.pairs, source, language)
+    fingerprints: dict[int, str] = {}
     for path in sources:
         slug = path.stem
         source_hash = file_hash(path)
@@ -215,22 +218,43 @@ def _plan_build(config: Config, state: BuildState) -> BuildPlan:
             row = known.get((slug, tag))
             pair = _decoded(row[1]) if row and row[0] == fingerprint else None
             if not isinstance(pair, PairPlan) or pair.bases != bases:  # its inputs, or a writer, changed
-                pair = _plan_pair(plan, path, tag)
-                plan.replanned += 1
-                fresh.append((slug, tag, fingerprint, pair))
+                fingerprints[len(plan.pairs)] = fingerprint
+                todo.append((len(plan.pairs), path, tag))
             plan.pairs.append(pair)
+    for index, pair in _plan_again(plan, todo, jobs):
+        plan.pairs[index] = pair
+        fresh.append((pair.slug, pair.language, fingerprints[index], pair))
+    plan.replanned = len(todo)
     state.flush_inputs()
     if fresh:
-        state.save_pairs((slug, tag, fingerprint, _encoded(value)) for slug, tag, fingerprint, value in fresh)
+        state.save_pairs((slug, tag, fingerprint, encoded(value)) for slug, tag, fingerprint, value in fresh)
     state.forget_pairs({(p.slug, p.language) for p in plan.pairs} | {(p.stem, "") for p in sources})
     return plan
 
 
-def _encoded(value: "PairPlan | dict") -> bytes:
+def _plan_again(plan: BuildPlan, todo: list[tuple[int, Path, str]], jobs: int) -> Iterator[tuple[int, PairPlan]]:
+    """Plan the pairs whose inputs changed: here, or on local processes when there are many."""
+    from pipeline.engine.replan import PARALLEL_FROM, plan_in_parallel
+
+    if jobs > 1 and len(todo) >= PARALLEL_FROM:
+        yield from plan_in_parallel(plan.config, plan.bases, todo, jobs)
+        return
+    for index, path, tag in todo:
+        yield index, plan_pair(plan, path, tag)
+
+
+def decoded_pair(data: bytes) -> PairPlan:
+    pair = _decoded(data)
+    assert isinstance(pair, PairPlan)
+    return pair
+
+
+def encoded(value: "PairPlan | dict") -> bytes:
     """A planned pair (or what planning knows of a source) as JSON for the build state:
     plain data, readable by any version that knows the fields, bound to no module path."""
     if isinstance(value, PairPlan):
-        return json.dumps({"pair": dataclasses.asdict(value)}).encode("utf-8")  # keys in their order
+        fields = {**vars(value), "tasks": {name: vars(task) for name, task in value.tasks.items()}}
+        return json.dumps({"pair": fields}).encode("utf-8")  # keys in their order (dataclasses.asdict's, faster)
     return json.dumps({"about": value}).encode("utf-8")
 
 
@@ -261,7 +285,7 @@ def _about_article(reader: ProjectReader, path: Path) -> dict:
     return {"language": article.meta.source_language, "images": images}
 
 
-def _plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
+def plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
     reader = plan.reader_of()
     article = reader.article(path)
     assert article is not None  # _about_article has read it
@@ -286,6 +310,7 @@ def _plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
 def _plan_tasks(pair: PairPlan, job: Job) -> None:
     """A task per writer that can make this pair, in dependency order, with its key."""
     writers = sorted((get_writer(name) for name in writer_names()), key=lambda w: 1 if w.USES else 0)
+    of_job = job_digest(job)
     for writer in writers:
         pair.notes += [f"{job.facts.tag}: {writer.NAME}: {note}" for note in writer.notes(job)]
         machine = writer.machine_reason()
@@ -298,7 +323,7 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
             continue
         uses = [pair.tasks[name] for name in writer.USES if name in pair.tasks]
         try:
-            key = task_key(job, writer, [use.key for use in uses])
+            key = task_key(job, writer, [use.key for use in uses], of_job)
         except HandoutsError as error:  # e.g. a font of the language is not installed
             pair.problems.append(error.one_line())
             continue

@@ -111,6 +111,7 @@ class ProjectReader:
         self._catalogs: dict[Path, ProjectCatalog | HandoutsError] = {}
         self._coverage: dict[tuple[int, int], Coverage] = {}
         self._templates: dict[int, tuple[Article, Catalog]] = {}
+        self.pronunciations: dict[str, dict[str, str] | HandoutsError] = {}
 
     def shown(self, path: Path) -> str:
         return shown_path(path, self.config.root)
@@ -288,13 +289,20 @@ def _resources(article: Article, folder: Path, config: Config) -> dict[str, Reso
 
 
 def _pronunciation(project: "ProjectReader", facts: LocaleFacts) -> dict[str, str]:
-    translations = project.config.translations_dir
-    try:
-        return read_pronunciation(translations, facts.catalog_id,
-                                  project.shown(pronunciation_path(translations, facts.catalog_id)))
-    except HandoutsError as error:
-        project.problems.append(error)
+    """The language's pronunciation list, read once for all its articles; its problem is
+    reported with every pair it touches."""
+    if facts.catalog_id not in project.pronunciations:
+        translations = project.config.translations_dir
+        try:
+            project.pronunciations[facts.catalog_id] = read_pronunciation(
+                translations, facts.catalog_id, project.shown(pronunciation_path(translations, facts.catalog_id)))
+        except HandoutsError as error:
+            project.pronunciations[facts.catalog_id] = error
+    found = project.pronunciations[facts.catalog_id]
+    if isinstance(found, HandoutsError):
+        project.problems.append(found)
         return {}
+    return dict(found)
 
 
 def _load(project: ProjectReader, plan: LanguagePlan, domain: str, what: str) -> ProjectCatalog | None:

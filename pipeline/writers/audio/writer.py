@@ -23,6 +23,7 @@ from pipeline.tts import VoiceChoice, choose_voice, engine_class, faults, item_s
 from pipeline.tts.cache import SpeechCache
 from pipeline.tts.system import EngineFault
 from pipeline.core.job import Job
+from pipeline.core.machine import asked_once
 from pipeline.writers.base import NOTES, Writer
 
 LEAD_IN_SECONDS = 0.3
@@ -55,6 +56,11 @@ class AudioWriter(Writer):
         return choose_voice(job.config, job.facts.tag).notes()
 
     def key_parts(self, job: Job) -> dict[str, str]:
+        """The voices and what decides their sound: the same for every article of a
+        language (asked once per language while planning holds the machine steady)."""
+        return asked_once(("audio key parts", id(job.config), job.facts.tag), lambda: self._key_parts(job))
+
+    def _key_parts(self, job: Job) -> dict[str, str]:
         choice = choose_voice(job.config, job.facts.tag)
         engine = engine_class(choice.engine)(job.config) if choice.engine else None
         english_engine, english = item_speaker(job.config, choice.engine, "en", choice.voice) if engine else ("", "")
