@@ -150,11 +150,13 @@ def _status(args, config) -> int:
     pairs = plan.select(args.slugs, args.languages)
     problems = _unique(plan.problems, [p for pair in pairs for p in pair.problems])
     if args.json:
-        data = as_json(plan, pairs) | {"problems": problems}
+        data = as_json(plan, pairs) | {"problems": problems, "notes": plan.notes}
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return EXIT_PROBLEMS if problems else EXIT_OK
     for problem in problems:
         _error(problem)
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
     lines = pair_lines(plan, pairs) if (args.slugs or args.languages) else summary_lines(plan, pairs)
     for line in lines:
         print(line)

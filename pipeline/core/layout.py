@@ -80,6 +80,27 @@ def catalog_folder_problems(config: Config) -> list[HandoutsError]:
     return problems
 
 
+def orphan_catalogs(config: Config, slugs: set[str]) -> list[str]:
+    """One line per article that has catalogs but no source (renamed or removed): they are
+    not built, and are kept because `handouts extract` offers their translations as memory."""
+    languages: dict[str, list[str]] = {}
+    for folder in catalog_ids_on_disk(config.translations_dir):
+        try:
+            names = os.listdir(config.translations_dir / folder / "LC_MESSAGES")
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if suffix == "po" and dot and stem != UI_DOMAIN and stem not in slugs:
+                languages.setdefault(stem, []).append(folder)
+    where = shown_path(config.translations_dir, config.root)
+    return [f"{where}/*/LC_MESSAGES/{slug}.po ({len(found)} language{'s' if len(found) != 1 else ''}: "
+            f"{', '.join(sorted(found)[:5])}{' …' if len(found) > 5 else ''}): there is no article '{slug}' in "
+            f"{shown_path(config.sources_dir, config.root)}/ (renamed or removed?); not built, kept as translation "
+            f"memory for 'handouts extract'; delete the catalogs when they are no longer needed"
+            for slug, found in sorted(languages.items())]
+
+
 def source_problems(config: Config, sources: list[Path], slugs: list[str] | None = None) -> list[HandoutsError]:
     """No article at all, or an article asked for by name that does not exist."""
     where = shown_path(config.sources_dir, config.root)

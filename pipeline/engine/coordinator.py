@@ -212,6 +212,7 @@ def _plan_with(config: Config, state: BuildState, report: BuildReport, jobs: int
 def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str], report: BuildReport,
                       slugs: list[str] | None) -> None:
     seen: set[str] = set()
+    report.notices += [note for note in plan.notes if note not in report.notices]
     for problem in plan.problems:
         if problem.one_line() not in seen:
             seen.add(problem.one_line())

@@ -79,16 +79,24 @@ def job_digest(job: Job) -> str:
     )
 
 
-def task_key(job: Job, writer: Writer, uses_keys: list[str], of_job: str | None = None) -> str:
-    """`of_job`: the job's digest when the caller has it (see job_digest)."""
-    return digest(
-        writer_basis(job.config, writer.NAME),
-        writer.NAME,
-        writer.VERSION,
-        of_job or job_digest(job),
-        sorted(writer.key_parts(job).items()),
-        uses_keys,
-    )
+def plan_basis(config: Config, writer_name: str) -> str:
+    """What decides, besides a pair's inputs, whether a writer makes the pair's outputs and
+    with which engine, voice or table: the writer's VERSION and its settings. A change
+    plans every pair again; a change to the writer's code alone only re-keys its tasks
+    (`task_key` from what was stored), without reading any pair again. A change to the code
+    that decides which pairs a writer makes raises the writer's VERSION."""
+    return digest(writer_class(writer_name).VERSION, config.settings_for(writer_name))
+
+
+def parts_digest(job: Job, writer: Writer) -> str:
+    """The writer's own inputs for this job (fonts, engine and voice, braille table)."""
+    return digest(sorted(writer.key_parts(job).items()))
+
+
+def task_key(basis: str, writer_name: str, of_job: str, parts: str, uses_keys: list[str]) -> str:
+    """A task's key: the writer's basis, the job's digest, the writer's own inputs and the
+    keys of the tasks it uses. Each part is kept with the task, so a new basis re-keys it."""
+    return digest(basis, writer_name, of_job, parts, uses_keys)
 
 
 def planning_fingerprint(file_hash: Callable[[Path], str]) -> str:

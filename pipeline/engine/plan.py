@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from pipeline.engine.keys import (digest, environment_fingerprint, job_digest, planning_fingerprint, task_key,
-                                  writer_basis)
+from pipeline.engine.keys import (digest, environment_fingerprint, job_digest, parts_digest, plan_basis,
+                                  planning_fingerprint, task_key, writer_basis)
 from pipeline.engine.state import BuildState
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
@@ -26,12 +26,12 @@ from pipeline.core.job import Job
 from pipeline.core.machine import steady
 from pipeline.core.locales import to_bcp47, to_catalog_id
 from pipeline.inputs.images import check_clinic_logo
-from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, pronunciation_file,
-                                  source_problems, template_path)
+from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, orphan_catalogs,
+                                  pronunciation_file, source_problems, template_path)
 from pipeline.writers import writer_names
 from pipeline.writers import get_writer
 
-PLAN_VERSION = "3"
+PLAN_VERSION = "4"
 JOBS_KEPT = 64  # jobs kept for the tasks that use them: a pair's tasks run close together
 # What of a task's key parts the manifest and the site show.
 TASK_INFO = ("engine", "voice", "voice_licence", "voice_note", "braille_table", "braille_grade")
@@ -57,6 +57,8 @@ class Task:
     outputs: dict[str, str]  # suffix -> path relative to outputs/ ('cache:' + path for artifacts)
     uses: list[str]  # the writers of this pair whose results this task reads
     info: dict[str, str]  # engine and voice, for the manifest
+    of_job: str = ""  # the parts of its key (keys.task_key), kept to re-key it without reading the pair
+    parts: str = ""
 
     @property
     def name(self) -> str:
@@ -90,9 +92,11 @@ class PairPlan:
     is_source: bool = False
     tasks: dict[str, Task] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)  # what the download site shows
-    # Each writer's basis (keys.writer_basis) when planned: a writer's code or settings
-    # changed since re-plans the pair, and re-keys (so rebuilds) that writer's tasks only.
+    # Each writer's basis (keys.writer_basis) and plan basis (keys.plan_basis) when planned:
+    # a writer's settings or VERSION changed since plans the pair again; its code alone
+    # re-keys its tasks (and those using them) from their stored parts, reading nothing.
     bases: dict[str, str] = field(default_factory=dict)
+    plan_bases: dict[str, str] = field(default_factory=dict)
 
     @property
     def waiting(self) -> bool:
@@ -110,8 +114,10 @@ class BuildPlan:
     config: Config
     pairs: list[PairPlan]
     problems: list[HandoutsError]  # problems of the whole project (sources, folders)
+    notes: list[str] = field(default_factory=list)  # of the whole project (catalogs without an article)
     replanned: int = 0  # pairs that were read and translated in this planning
     bases: dict[str, str] = field(default_factory=dict)  # each writer's basis in this build
+    plan_bases: dict[str, str] = field(default_factory=dict)
     reader: ProjectReader | None = None
     _jobs: dict[tuple[str, str], Job] = field(default_factory=dict)
 
@@ -188,6 +194,7 @@ def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
     ui_hashes = (file_hash(template_path(config.translations_dir, UI_DOMAIN)),)
     bases = {name: writer_basis(config, name) for name in writer_names()}
     plan.bases = bases
+    plan.plan_bases = plan_bases = {name: plan_basis(config, name) for name in writer_names()}
     known = state.pairs()
     translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair
     fresh: list[tuple[str, str, str, dict]] = []
@@ -217,14 +224,18 @@ def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
             fingerprint = digest(*inputs)
             row = known.get((slug, tag))
             pair = _decoded(row[1]) if row and row[0] == fingerprint else None
-            if not isinstance(pair, PairPlan) or pair.bases != bases:  # its inputs, or a writer, changed
+            if not isinstance(pair, PairPlan) or pair.plan_bases != plan_bases:  # its inputs, or a writer, changed
                 fingerprints[len(plan.pairs)] = fingerprint
                 todo.append((len(plan.pairs), path, tag))
+            elif pair.bases != bases:  # a writer's code changed: its tasks get new keys
+                rekey(pair, bases)
+                fresh.append((slug, tag, fingerprint, pair))
             plan.pairs.append(pair)
     for index, pair in _plan_again(plan, todo, jobs):
         plan.pairs[index] = pair
         fresh.append((pair.slug, pair.language, fingerprints[index], pair))
     plan.replanned = len(todo)
+    plan.notes += orphan_catalogs(config, {path.stem for path in sources})
     state.flush_inputs()
     if fresh:
         state.save_pairs((slug, tag, fingerprint, encoded(value)) for slug, tag, fingerprint, value in fresh)
@@ -232,12 +243,21 @@ def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
     return plan
 
 
+def rekey(pair: PairPlan, bases: dict[str, str]) -> None:
+    """New keys for a pair's tasks after a change to writers' code, from the parts stored
+    with each task: the same keys a planning would give, without reading the pair."""
+    for task in pair.tasks.values():  # in dependency order: a task after those it uses
+        task.key = task_key(bases[task.writer], task.writer, task.of_job, task.parts,
+                            [pair.tasks[name].key for name in task.uses])
+    pair.bases = bases
+
+
 def _plan_again(plan: BuildPlan, todo: list[tuple[int, Path, str]], jobs: int) -> Iterator[tuple[int, PairPlan]]:
     """Plan the pairs whose inputs changed: here, or on local processes when there are many."""
     from pipeline.engine.replan import PARALLEL_FROM, plan_in_parallel
 
     if jobs > 1 and len(todo) >= PARALLEL_FROM:
-        yield from plan_in_parallel(plan.config, plan.bases, todo, jobs)
+        yield from plan_in_parallel(plan.config, (plan.bases, plan.plan_bases), todo, jobs)
         return
     for index, path, tag in todo:
         yield index, plan_pair(plan, path, tag)
@@ -292,6 +312,7 @@ def plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
     language_plan = reader.plan(article, tag)
     pair = PairPlan(
         slug=article.slug, language=tag, publishable=language_plan.job is not None, bases=plan.bases,
+        plan_bases=plan.plan_bases,
         skip_reasons=list(language_plan.skip_reasons), problems=[p.one_line() for p in language_plan.problems],
         coverage=_numbers(language_plan.coverage), ui_coverage=_numbers(language_plan.ui_coverage),
         review=language_plan.review.describe() if language_plan.review else "", is_source=language_plan.is_source,
@@ -303,11 +324,11 @@ def plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
         return pair
     plan.keep_job(article.slug, tag, job)
     pair.meta = _site_facts(job, language_plan)
-    _plan_tasks(pair, job)
+    _plan_tasks(pair, job, plan.bases)
     return pair
 
 
-def _plan_tasks(pair: PairPlan, job: Job) -> None:
+def _plan_tasks(pair: PairPlan, job: Job, bases: dict[str, str]) -> None:
     """A task per writer that can make this pair, in dependency order, with its key."""
     writers = sorted((get_writer(name) for name in writer_names()), key=lambda w: 1 if w.USES else 0)
     of_job = job_digest(job)
@@ -323,15 +344,16 @@ def _plan_tasks(pair: PairPlan, job: Job) -> None:
             continue
         uses = [pair.tasks[name] for name in writer.USES if name in pair.tasks]
         try:
-            key = task_key(job, writer, [use.key for use in uses], of_job)
+            parts = parts_digest(job, writer)
         except HandoutsError as error:  # e.g. a font of the language is not installed
             pair.problems.append(error.one_line())
             continue
+        key = task_key(bases[writer.NAME], writer.NAME, of_job, parts, [use.key for use in uses])
         outputs = {suffix: f"{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.SUFFIXES}
         outputs |= {suffix: f"cache:artifacts/{job.facts.tag}/{job.stem}{suffix}" for suffix in writer.ARTIFACTS}
         info = {k: v for k, v in writer.key_parts(job).items() if k in TASK_INFO}
         pair.tasks[writer.NAME] = Task(pair.slug, pair.language, writer.NAME, key, outputs,
-                                       [use.writer for use in uses], info)
+                                       [use.writer for use in uses], info, of_job, parts)
 
 
 def _site_facts(job: Job, language_plan: LanguagePlan) -> dict:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 200
 
 
-def plan_in_parallel(config: Config, bases: dict[str, str], todo: list[tuple[int, Path, str]],
+def plan_in_parallel(config: Config, bases: tuple[dict[str, str], dict[str, str]], todo: list[tuple[int, Path, str]],
                      jobs: int) -> Iterator[tuple[int, "PairPlan"]]:
     """(index, plan) of each (index, source, language) of `todo`, planned on `jobs` processes."""
     from pipeline.engine.plan import decoded_pair
@@ -53,10 +53,11 @@ def _start_worker(coordinator: int) -> None:
     hold_steady()
 
 
-def plan_article(config: Config, bases: dict[str, str], path: Path,
+def plan_article(config: Config, bases: tuple[dict[str, str], dict[str, str]], path: Path,
                  pairs: list[tuple[int, str]]) -> list[tuple[int, bytes]]:
-    """Plan the languages of one article (in a worker): each pair's plan, encoded."""
+    """Plan the languages of one article (in a worker): each pair's plan, encoded.
+    `bases`: each writer's basis and plan basis (see keys.py)."""
     from pipeline.engine.plan import BuildPlan, encoded, plan_pair
 
-    plan = BuildPlan(config, [], [], bases=bases)
+    plan = BuildPlan(config, [], [], bases=bases[0], plan_bases=bases[1])
     return [(index, encoded(plan_pair(plan, path, tag))) for index, tag in pairs]

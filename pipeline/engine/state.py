@@ -56,7 +56,7 @@ class BuildState:
         atomic.make_folder(cache_dir)
         self.path = cache_dir / STATE_NAME
         self.record_path = cache_dir / RECORD_NAME
-        self.recovered = ""  # the line that says the state was unreadable and made anew
+        self.recovered = ""  # the line that says the state was unreadable (or of another version) and made anew
         try:
             self.db = self._open()
         except sqlite3.DatabaseError as error:
@@ -79,6 +79,10 @@ class BuildState:
             for table in TABLES:  # walks each table's pages: finds a truncated or overwritten file
                 db.execute(f"SELECT count(*) FROM {table}").fetchone()
             schema = db.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone()
+            if schema and schema[0] != SCHEMA_VERSION:
+                self.recovered = (f"the build state {self.path} was made by another version of handouts (state "
+                                  f"schema {schema[0]}, this version's is {SCHEMA_VERSION}); made it anew from the "
+                                  f"files on disk")
             if not schema or schema[0] != SCHEMA_VERSION:
                 db.execute("BEGIN IMMEDIATE")
                 for table in TABLES:

@@ -1,0 +1,102 @@
+"""A library at scale: what keeps a thousand articles in two dozen languages cheap to
+build again. A writer's code change re-keys its tasks without reading a pair; pairs
+planned on worker processes are planned exactly as here; a catalog without an article
+and a build state of another version are one line each and the build goes on."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline.core.config import load_config
+from pipeline.engine import BuildState, keys, plan_build
+from pipeline.engine import replan
+from pipeline.engine.plan import encoded
+from pipeline.engine.settled import RECORD_NAME
+from pipeline.publish import build_and_publish
+
+from conftest import SLUG
+from library import make_library
+
+
+def build(root: Path, *formats: str, **options):
+    return build_and_publish(load_config(root), list(formats) or ["html"], say=lambda text: None, jobs=1, **options)
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    root = make_library(tmp_path / "library", 3, ["en", "es", "ar"])
+    report = build(root)
+    assert not report.failed and len(report.built) == 9
+    return root
+
+
+def _changed_code(monkeypatch, writer: str, root: Path) -> None:
+    """As if the writer's module had been edited: its code fingerprint changes, and the
+    record of the last complete build no longer holds (the edit changed a file's time)."""
+    (load_config(root).cache_dir / RECORD_NAME).unlink(missing_ok=True)
+    original = keys.code_fingerprint
+
+    def fingerprint(name: str) -> str:
+        return original(name) + ("-edited" if name == writer else "")
+
+    monkeypatch.setattr(keys, "code_fingerprint", fingerprint)
+
+
+def test_a_writer_code_change_rekeys_its_tasks_without_reading_a_pair(library, monkeypatch):
+    _changed_code(monkeypatch, "epub", library)
+    report = build(library)
+    assert report.built == [] and report.plan.replanned == 0, "the EPUB's tasks are re-keyed, none selected"
+    _changed_code(monkeypatch, "html", library)
+    report = build(library)
+    assert report.plan.replanned == 0 and len(report.built) == 9, "every HTML task is built again, nothing is read"
+
+
+def test_rekeyed_tasks_have_the_keys_a_full_planning_gives(library, monkeypatch):
+    _changed_code(monkeypatch, "html", library)
+    rekeyed = build(library).plan
+    config = load_config(library)
+    state = BuildState(config.cache_dir)
+    with state.transaction():
+        state.db.execute("DELETE FROM pairs")
+    planned = plan_build(config, state)
+    state.close()
+    assert planned.replanned == 9
+    assert planned.keys() == rekeyed.keys()
+
+
+def test_pairs_planned_on_workers_are_planned_as_here(library, monkeypatch):
+    config = load_config(library)
+    here = plan_build(config, BuildState(config.cache_dir / "here"))
+    monkeypatch.setattr(replan, "PARALLEL_FROM", 1)
+    there = plan_build(config, BuildState(config.cache_dir / "there"), jobs=2)
+    assert there.replanned == here.replanned == 9
+    assert [encoded(pair) for pair in there.pairs] == [encoded(pair) for pair in here.pairs]
+
+
+def test_catalogs_of_a_removed_article_are_one_note_and_the_build_goes_on(library, capsys):
+    from pipeline.cli.main import main
+
+    (library / "sources" / f"{SLUG}-002.md").unlink()
+    assert main(["--root", str(library), "build", "--format", "html", "-q", "--jobs", "1"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "no article" in line]
+    assert notes == [f"note: translations/*/LC_MESSAGES/{SLUG}-002.po (2 languages: ar, es): there is no article "
+                     f"'{SLUG}-002' in sources/ (renamed or removed?); not built, kept as translation memory for "
+                     f"'handouts extract'; delete the catalogs when they are no longer needed"]
+
+
+def test_a_state_of_another_version_is_one_note_and_made_anew(library, capsys):
+    from pipeline.cli.main import main
+
+    state = load_config(library).cache_dir / "state.sqlite"
+    with sqlite3.connect(state) as db:
+        db.execute("UPDATE settings SET value = '1' WHERE name = 'schema'")
+    (library / "outputs" / "es" / f"{SLUG}.es.html").unlink()  # so that the build has work to do
+    assert main(["--root", str(library), "build", "--format", "html", "-q", "--jobs", "1"]) == 0
+    captured = capsys.readouterr()
+    assert [line for line in captured.err.splitlines() if "state" in line] == [
+        f"note: the build state {state} was made by another version of handouts (state schema 1, this version's "
+        f"is 6); made it anew from the files on disk"]
+    assert captured.out.startswith("built 1, up to date 8,")
