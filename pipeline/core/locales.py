@@ -59,6 +59,7 @@ def to_bcp47(code: str) -> str:
     return "-".join(parts)
 
 
+@functools.lru_cache(maxsize=256)
 def to_catalog_id(code: str) -> str:
     """'zh-Hans' -> 'zh_Hans': the folder name under translations/ (Babel's identifier)."""
     return to_bcp47(code).replace("-", "_")

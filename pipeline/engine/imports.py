@@ -37,11 +37,28 @@ def _packages_on_the_way(module: str, root: Path) -> list[str]:
 
 
 def _imports(path: Path, root: Path) -> tuple[list[str], list[str]]:
-    """(modules named by its import statements, modules of its name tables)."""
+    """(modules named by its import statements, modules of its name tables), read once per
+    version of the file (every writer's fingerprint walks the same modules)."""
+    stat = path.stat()
+    return _parsed_imports(path, root, stat.st_size, stat.st_mtime_ns)
+
+
+def _statements(nodes: list[ast.stmt]):
+    """Every statement, at any depth (imports are statements: expressions need no visit)."""
+    for node in nodes:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if children:
+                yield from _statements(children)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_imports(path: Path, root: Path, size: int, mtime_ns: int) -> tuple[list[str], list[str]]:
     tree = ast.parse(path.read_text("utf-8"), filename=str(path))
     named: list[str] = []
     tabled: list[str] = []
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             named += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

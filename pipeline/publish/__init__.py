@@ -100,11 +100,13 @@ class _ManifestRefresher:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.last = time.monotonic()
+        self.last: float | None = None  # the clock starts with the first task stored
         self.interval = MANIFEST_INTERVAL_SECONDS
 
     def __call__(self, state: BuildState, plan: BuildPlan) -> None:
-        if time.monotonic() - self.last >= self.interval:
+        if self.last is None:
+            self.last = time.monotonic()
+        elif time.monotonic() - self.last >= self.interval:
             started = time.monotonic()
             write_manifest(self.config, listed_files(self.config, state, plan))
             self.last = time.monotonic()

@@ -60,6 +60,7 @@ class Shelf:
     pair: PairPlan
     facts: LocaleFacts
     files: list[Listed] = field(default_factory=list)
+    digest: str | None = None  # what pages show of it (publish/pages.py), made on first use
 
     @property
     def meta(self) -> dict:

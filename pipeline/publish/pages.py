@@ -68,7 +68,13 @@ def by_title(shelves: list[Shelf]) -> list[Shelf]:
 
 
 def shelf_digest(shelf: Shelf) -> str:
-    """What a page shows of one article in one language."""
+    """What a page shows of one article in one language (made once: several pages show it)."""
+    if shelf.digest is None:
+        shelf.digest = _shelf_digest(shelf)
+    return shelf.digest
+
+
+def _shelf_digest(shelf: Shelf) -> str:
     files = [(item.path, item.size, item.sha256, item.info.get("duration"), item.info.get("engine"),
               item.info.get("voice"), item.info.get("voice_licence"), item.info.get("voice_note")) for item in shelf.files]
     return hashlib.sha256(repr((shelf.pair.slug, shelf.pair.language, shelf.pair.is_source,
