@@ -145,9 +145,9 @@ def _status(args, config) -> int:
         print(f"note: {state.recovered}", file=sys.stderr)
     try:
         plan = plan_build(config, state, jobs=os.cpu_count() or 1)
+        pairs = list(plan.pairs(plan.select(args.slugs, args.languages)))
     finally:
         state.close()
-    pairs = plan.select(args.slugs, args.languages)
     problems = _unique(plan.problems, [p for pair in pairs for p in pair.problems])
     if args.json:
         data = as_json(plan, pairs) | {"problems": problems, "notes": plan.notes}

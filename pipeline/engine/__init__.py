@@ -4,7 +4,8 @@ their files atomically. Publishing (manifest, site, feeds) sits above it and is 
 as callbacks; the command line sits above both."""
 
 from pipeline.engine.coordinator import BuildReport, build, resolve, with_dependencies
-from pipeline.engine.plan import BuildPlan, PairPlan, Task, plan_build
+from pipeline.engine.pairs import PairPlan, Task
+from pipeline.engine.plan import BuildPlan, plan_build
 from pipeline.engine.state import BuildState
 
 __all__ = ["BuildPlan", "BuildReport", "BuildState", "PairPlan", "Task", "build", "plan_build", "resolve",

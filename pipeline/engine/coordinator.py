@@ -14,27 +14,22 @@ import fcntl
 import os
 import sqlite3
 import sys
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.engine.executors import Executor, make_executor
-from pipeline.engine.keys import digest
-from pipeline.engine.plan import BuildPlan, PairPlan, StoredProblem, Task, plan_build
-from pipeline.engine.schedule import Schedule
+from pipeline.engine.executors import make_executor
+from pipeline.engine.pairs import PairPlan, StoredProblem, Task, task_name
+from pipeline.engine.plan import BuildPlan, plan_build
+from pipeline.engine.running import Progress, Run
 from pipeline.engine.settled import Settled, SettledRecord, selection_key
 from pipeline.engine.state import BuildState
-from pipeline.engine.tasks import Payload
 from pipeline.core import atomic
 from pipeline.core.config import Config
 from pipeline.core.layout import find_sources, source_problems
-from pipeline.core.errors import ConfigError, HandoutsError, RenderError, StorageError
-from pipeline.writers import writer_names
-from pipeline.writers.base import NOTES
-
-Progress = Callable[[int, int, list[str]], None]
+from pipeline.core.errors import ConfigError, HandoutsError, RenderError
+from pipeline.writers import writer_class, writer_names
 
 
 @dataclass
@@ -47,8 +42,14 @@ class BuildReport:
     waiting: list[PairPlan] = field(default_factory=list)  # translations not ready yet
     executor: str = ""
     plan: BuildPlan | None = None
+    replanned: int = 0  # pairs read and translated again
+    touched: set[tuple[str, str]] = field(default_factory=set)  # pairs whose tasks ran (built or failed)
     seconds: float = 0.0
     published: int = 0  # pages and feeds of the site written (the others showed nothing new)
+
+    def note(self, lines: list[str]) -> None:
+        known = set(self.notices)
+        self.notices += [line for line in dict.fromkeys(lines) if line not in known]
 
 
 @contextlib.contextmanager
@@ -95,18 +96,18 @@ def _resolved(config: Config, relative: str) -> str:
     return os.path.join(config.outputs_dir, relative)
 
 
-def with_dependencies(formats: list[str], pairs: list[PairPlan]) -> list[str]:
-    """The writers to run for `formats`, with the writers their tasks use (the EPUB uses
-    the narration), in dependency order; from the plan, without importing a writer."""
+def with_dependencies(formats: list[str]) -> list[str]:
+    """The writers to run for `formats`, with the writers they use (the EPUB uses the
+    narration and the PDF), in dependency order."""
     unknown = [name for name in formats if name not in writer_names()]
     if unknown:
         raise ConfigError(f"unknown output format '{unknown[0]}'", hint=f"valid formats: {', '.join(writer_names())}")
     wanted = set(formats)
-    for pair in pairs:
-        for name in formats:
-            task = pair.tasks.get(name)
-            wanted |= set(task.uses) if task else set()
-    return [name for name in writer_names() if name in wanted]
+    while True:
+        more = {used for name in wanted for used in writer_class(name).USES} - wanted
+        if not more:
+            return [name for name in writer_names() if name in wanted]
+        wanted |= more
 
 
 def build(
@@ -121,7 +122,7 @@ def build(
     scheduler_timeout: float = 30.0,
     progress: Progress | None = None,
     say: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
-    after_task: Callable[[BuildState, BuildPlan], None] | None = None,
+    after_task: Callable[[BuildState, BuildPlan, "BuildReport"], None] | None = None,
     finish: Callable[[BuildState, BuildPlan, "BuildReport"], None] | None = None,
 ) -> BuildReport:
     """Build what is out of date among the selected pairs and formats. `after_task` runs
@@ -134,47 +135,79 @@ def build(
         settled = record.lookup()
         if settled is not None:  # nothing changed since the last complete build
             _replay(settled, report)
-            report.seconds = time.perf_counter() - clock
-            return report
-        atomic.set_temp_dir(config.cache_dir / "tmp")
-        atomic.clean_temp_dir()
-        state = BuildState(config.cache_dir)
-        try:
-            plan = _plan_with(config, state, report, jobs)
-            report.plan = plan
-            selected = plan.select(slugs, languages)
-            names = with_dependencies(formats or writer_names(), selected)
-            _collect_findings(plan, selected, names, report, slugs)
-            findings = _findings(report, state)
-            tasks = [pair.tasks[name] for pair in selected if pair.publishable
-                     for name in names if name in pair.tasks]
-            pending = _out_of_date(config, state, tasks, report)
-            if pending:
-                executor = make_executor(scheduler, jobs, len(pending), scheduler_timeout)
-                _run(config, state, plan, pending, executor, report, progress, after_task, len(report.cached),
-                     len(tasks))
-            if finish:
-                finish(state, plan, report)
-            if report.built or not state.has_record():
-                state.write_record()
-        finally:
-            state.close()
-        if not report.failed:  # complete: the next build with nothing changed is answered from here
-            findings.cached = [task.name for task in tasks]
-            record.save(findings)
+        else:
+            findings = _build(config, formats, slugs, languages, (jobs, scheduler, scheduler_timeout), progress,
+                              after_task, finish, report)
+            if not report.failed:  # complete: the next build with nothing changed is answered from here
+                record.save(findings)
     report.seconds = time.perf_counter() - clock
     return report
 
 
-def _out_of_date(config: Config, state: BuildState, tasks: list[Task], report: BuildReport) -> list[Task]:
-    """The tasks whose files are missing, changed, or were made under another key."""
-    pending = []
-    for task in tasks:
-        if all(state.is_current(rel, _resolved(config, rel), task.key) for rel in task.outputs.values()):
-            report.cached.append(task.name)
-        else:
-            pending.append(task)
-    return pending
+def _build(config: Config, formats: list[str] | None, slugs: list[str] | None, languages: list[str] | None,
+           running: tuple[int, str | None, float], progress: Progress | None, after_task: Callable | None,
+           finish: Callable | None, report: BuildReport) -> Settled:
+    """Plan, find what is out of date, run it, publish; what a build with nothing to do says."""
+    jobs, scheduler, scheduler_timeout = running
+    atomic.set_temp_dir(config.cache_dir / "tmp")
+    atomic.clean_temp_dir()
+    state = BuildState(config.cache_dir)
+    try:
+        plan = _plan_with(config, state, report, jobs)
+        report.plan, report.replanned = plan, plan.replanned
+        selected = plan.select(slugs, languages)
+        names = with_dependencies(formats or writer_names())
+        _collect_findings(plan, selected, names, report, slugs)
+        findings = _findings(report, state)
+        report.cached, stale = _task_status(state, selected, names, lambda rel: _resolved(config, rel))
+        findings.cached = report.cached + [task_name(*key, writer) for key, writers in stale.items()
+                                           for writer in writers]
+        if stale:
+            executor = make_executor(scheduler, jobs, sum(map(len, stale.values())), scheduler_timeout)
+            work = _work(plan, [key for key in selected if key in stale], stale, names)
+            Run(config, state, plan, executor, report, lambda rel: _resolved(config, rel)).all(
+                work, progress, after_task, len(report.cached), len(findings.cached))
+        if finish:
+            finish(state, plan, report)
+        state.write_record()
+    finally:
+        state.close()
+    return findings
+
+
+def _task_status(state: BuildState, selected: list[tuple[str, str]], names: list[str],
+                 locate: Callable[[str], str]) -> tuple[list[str], dict[tuple[str, str], set[str]]]:
+    """(the selected tasks whose files are all current, {pair: its writers out of date}):
+    from the key each output should have and the one it was recorded with, and the files'
+    size and time. One query and a stat per file; no plan is decoded."""
+    chosen, wanted = set(selected), set(names)
+    planned: dict[tuple[str, str], dict[str, bool]] = {}  # pair -> writer -> all its files current
+    for path, slug, language, writer, key, recorded, size, mtime in state.task_outputs():
+        if writer not in wanted or (slug, language) not in chosen:
+            continue
+        current = recorded == key and _unchanged(locate(path), size, mtime)
+        tasks = planned.setdefault((slug, language), {})
+        tasks[writer] = tasks.get(writer, True) and current
+    cached = [task_name(*key, name) for key in selected for name in names if planned.get(key, {}).get(name)]
+    stale = {key: {name for name, current in tasks.items() if not current} for key, tasks in planned.items()}
+    return cached, {key: writers for key, writers in stale.items() if writers}
+
+
+def _unchanged(path: str, size: int | None, mtime: int | None) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (size, mtime)
+
+
+def _work(plan: BuildPlan, keys: list[tuple[str, str]], stale: dict[tuple[str, str], set[str]],
+          names: list[str]) -> Iterator[list[Task]]:
+    """Each pair's tasks to run, in the plan's order, decoded as the run takes them up."""
+    for key in keys:
+        pair = plan.pair(*key)
+        if pair is not None:
+            yield [pair.tasks[name] for name in names if name in pair.tasks and name in stale[key]]
 
 
 def _findings(report: BuildReport, state: BuildState) -> Settled:
@@ -209,158 +242,27 @@ def _plan_with(config: Config, state: BuildState, report: BuildReport, jobs: int
     return plan_build(config, state, jobs)
 
 
-def _collect_findings(plan: BuildPlan, selected: list[PairPlan], names: list[str], report: BuildReport,
+def _collect_findings(plan: BuildPlan, selected: list[tuple[str, str]], names: list[str], report: BuildReport,
                       slugs: list[str] | None) -> None:
+    """The problems, notes and waiting pairs of the selection, from what planning stored."""
     seen: set[str] = set()
-    report.notices += [note for note in plan.notes if note not in report.notices]
+    report.note(plan.notes)
     for problem in plan.problems:
         if problem.one_line() not in seen:
             seen.add(problem.one_line())
             report.problems.append(problem)
-    for pair in selected:
+    notes: list[str] = []
+    for pair in plan.findings(selected):
         for text in pair.problems:
             if text not in seen:
                 seen.add(text)
                 report.problems.append(HandoutsError(text))
-        report.notices += [note for note in pair.notes if (note.startswith("review: ") or any(
-            f": no {name}:" in note or f": {name}: " in note for name in names)) and note not in report.notices]
+        notes += [note for note in pair.notes if note.startswith("review: ") or any(
+            f": no {name}:" in note or f": {name}: " in note for name in names)]
         if pair.waiting:
             report.waiting.append(pair)
+    report.note(notes)
     report.problems += [problem for problem in source_problems(plan.config, find_sources(plan.config.sources_dir), slugs)
                         if problem.one_line() not in seen]
 
 
-def _run(config: Config, state: BuildState, plan: BuildPlan, pending: list[Task], executor: Executor,
-         report: BuildReport, progress: Progress | None,
-         after_task: Callable[[BuildState, BuildPlan], None] | None, done: int, total: int) -> None:
-    """Run the pending tasks, each after the tasks it uses, and store each result. At most
-    `executor.in_flight` are submitted at a time: their jobs are made as they go, so the
-    memory of a build does not grow with the library."""
-    report.executor = executor.name
-    schedule = Schedule(pending)
-    failed: set[str] = set()
-    running: dict[object, Task] = {}
-    try:
-        while schedule.ready or running:
-            while schedule.ready and len(running) < executor.in_flight:
-                task = schedule.ready.popleft()
-                try:
-                    payload = Payload(task.writer, plan.job(task.slug, task.language),
-                                      _upstream(config, plan, task, failed))
-                except HandoutsError as error:
-                    report.failed.append(error)
-                    failed.add(task.name)
-                    schedule.finish(task)
-                    done += 1
-                    continue
-                running[executor.submit(payload)] = task
-            if progress:
-                progress(done, total, [t.name for t in running.values()])
-            if not running:
-                continue
-            for handle, result in executor.finished(list(running)):
-                task = running.pop(handle)
-                done += 1
-                if _take(config, state, plan, task, result, report, failed) and after_task:
-                    after_task(state, plan)
-                schedule.finish(task)
-                if progress:
-                    progress(done, total, [t.name for t in running.values()])
-    finally:
-        executor.close()
-
-
-def _take(config: Config, state: BuildState, plan: BuildPlan, task: Task, result: dict[str, bytes] | HandoutsError,
-          report: BuildReport, failed: set[str]) -> bool:
-    """Store a finished task's files, or record why it failed; whether it was stored."""
-    if isinstance(result, StorageError):
-        raise result  # the disk refused: every next task would fail the same way
-    if isinstance(result, HandoutsError):
-        report.failed.append(result)
-        failed.add(task.name)
-        return False
-    missing = sorted(set(task.outputs) - set(result))
-    if missing:
-        report.failed.append(RenderError(f"the {task.writer} writer returned no {missing[0]} file",
-                                         file=f"{task.slug}.{task.language}"))
-        failed.add(task.name)
-        return False
-    report.notices += [line for line in result.pop(NOTES, b"").decode().splitlines() if line not in report.notices]
-    degraded = [use for use in task.used_tasks if use in failed]
-    _store(config, state, plan, task, result, degraded)
-    report.notices += [line for line in _fallback_lines(result) if line not in report.notices]
-    report.built.append(task.name)
-    return True
-
-
-def _upstream(config: Config, plan: BuildPlan, task: Task, failed: set[str]) -> dict[str, dict[str, bytes]]:
-    """The bytes of the tasks this one uses (leaving out those that failed in this build)."""
-    pair = plan.pair(task.slug, task.language)
-    upstream: dict[str, dict[str, bytes]] = {}
-    for writer, name in zip(task.uses, task.used_tasks):
-        if name in failed:
-            continue
-        used = pair.tasks[writer]
-        upstream[used.writer] = {suffix: resolve(config, rel).read_bytes() for suffix, rel in used.outputs.items()}
-        upstream[used.writer]["key"] = used.key.encode()
-    return upstream
-
-
-def _store(config: Config, state: BuildState, plan: BuildPlan, task: Task, result: dict[str, bytes],
-           degraded: list[str]) -> None:
-    """Write the task's files atomically, then record them in one transaction. A task built
-    without a result it uses (that failed) is recorded under another key, so the next
-    build makes it again."""
-    job = plan.job(task.slug, task.language)
-    key = digest(task.key, "without", degraded) if degraded else task.key
-    rows = []
-    spoken = _spoken_by(result)
-    for suffix, relative in task.outputs.items():
-        path = resolve(config, relative)
-        data = result[suffix]
-        atomic.atomic_write_bytes(path, data)
-        info = {
-            "artifact": relative.startswith("cache:"),
-            "slug": task.slug,
-            "language": task.language,
-            "format": suffix.lstrip("."),
-            "writer": task.writer,
-            "source_version": job.source_version,
-            "catalog_version": job.catalog_version,
-            "review": job.review.describe() if job.review else "source",
-            **task.info,
-        }
-        info |= spoken
-        if suffix == ".mp3":
-            info["duration"] = _duration(data)
-        elif suffix in (".brf", ".pef"):
-            from pipeline.writers.braille.serialize import page_count
-
-            info["braille_pages"] = page_count(suffix, data)
-        rows.append((relative, path, key, data, info))
-    state.record_outputs(rows)
-
-
-def _timeline(result: dict[str, bytes]) -> dict:
-    try:
-        return json.loads(result[".timeline.json"]) if ".timeline.json" in result else {}
-    except ValueError:
-        return {}
-
-
-def _spoken_by(result: dict[str, bytes]) -> dict[str, str]:
-    """Who really spoke a narration (another engine when the chosen one failed on a sentence)."""
-    timeline = _timeline(result)
-    return {key: timeline[key] or "" for key in ("engine", "voice", "voice_licence", "voice_note") if key in timeline}
-
-
-def _fallback_lines(result: dict[str, bytes]) -> list[str]:
-    return [str(line) for line in _timeline(result).get("fallback_from", [])]
-
-
-def _duration(mp3: bytes) -> float:
-    import io
-
-    from mutagen.mp3 import MP3
-
-    return round(MP3(io.BytesIO(mp3)).info.length, 3)

@@ -10,8 +10,6 @@ translated article a writer needs) is made only for tasks that will run.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,81 +26,14 @@ from pipeline.core.locales import to_bcp47, to_catalog_id
 from pipeline.inputs.images import check_clinic_logo
 from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, orphan_catalogs,
                                   pronunciation_file, source_problems, template_path)
-from pipeline.writers import writer_names
-from pipeline.writers import get_writer
+from pipeline.engine.pairs import (TASK_INFO, PairPlan, StoredProblem, Task, decoded, encoded, expected_of,
+                                   findings_of, rekey, reported)
+from pipeline.writers import get_writer, writer_names
 
-PLAN_VERSION = "4"
+PLAN_VERSION = "5"
 JOBS_KEPT = 64  # jobs kept for the tasks that use them: a pair's tasks run close together
-# What of a task's key parts the manifest and the site show.
-TASK_INFO = ("engine", "voice", "voice_licence", "voice_note", "braille_table", "braille_grade")
-
-
-class StoredProblem(HandoutsError):
-    """A problem found when a pair was last planned, reported again without re-reading."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-    def one_line(self) -> str:
-        return self.text
-
-
-@dataclass
-class Task:
-    slug: str
-    language: str
-    writer: str
-    key: str
-    outputs: dict[str, str]  # suffix -> path relative to outputs/ ('cache:' + path for artifacts)
-    uses: list[str]  # the writers of this pair whose results this task reads
-    info: dict[str, str]  # engine and voice, for the manifest
-    of_job: str = ""  # the parts of its key (keys.task_key), kept to re-key it without reading the pair
-    parts: str = ""
-
-    @property
-    def name(self) -> str:
-        return task_name(self.slug, self.language, self.writer)
-
-    @property
-    def used_tasks(self) -> list[str]:
-        """The names of the tasks this one reads the results of (same pair)."""
-        return [task_name(self.slug, self.language, writer) for writer in self.uses]
-
-
-def task_name(slug: str, language: str, writer: str) -> str:
-    """'invasive-vs-metastatic-breast-cancer.es.pdf': how a task is named to the user."""
-    return f"{slug}.{language}.{writer}"
-
-
-@dataclass
-class PairPlan:
-    """What planning concluded about one article in one language (kept in the build state)."""
-
-    slug: str
-    language: str
-    publishable: bool
-    skip_reasons: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # e.g. no narration: no voice for the language
-    coverage: dict | None = None
-    ui_coverage: dict | None = None
-    review: str = ""
-    review_state: dict | None = None  # ReviewState.as_dict(): counts, reviewers, segments waiting
-    is_source: bool = False
-    tasks: dict[str, Task] = field(default_factory=dict)
-    meta: dict = field(default_factory=dict)  # what the download site shows
-    # Each writer's basis (keys.writer_basis) and plan basis (keys.plan_basis) when planned:
-    # a writer's settings or VERSION changed since plans the pair again; its code alone
-    # re-keys its tasks (and those using them) from their stored parts, reading nothing.
-    bases: dict[str, str] = field(default_factory=dict)
-    plan_bases: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def waiting(self) -> bool:
-        """Not built only because its translation is not ready: a normal state of a library."""
-        return not self.publishable and not self.problems
-
+PAIRS_KEPT = 512  # decoded pairs kept: the pairs a build runs or publishes are asked for again soon
+SAVE_EVERY = 500  # planned pairs are stored in batches: a library's plans never all sit in memory
 
 
 if TYPE_CHECKING:  # the readers are imported only when a pair must be read again
@@ -111,37 +42,59 @@ if TYPE_CHECKING:  # the readers are imported only when a pair must be read agai
 
 @dataclass
 class BuildPlan:
+    """Every pair of the project, in order (articles, then their languages). Pairs are
+    decoded from the build state only when asked for: a build of a library where one
+    catalog changed decodes that pair, not the thousands of others."""
+
     config: Config
-    pairs: list[PairPlan]
     problems: list[HandoutsError]  # problems of the whole project (sources, folders)
+    state: BuildState | None = None
+    order: list[tuple[str, str]] = field(default_factory=list)  # every (slug, language) planned
+    changed: set[tuple[str, str]] = field(default_factory=set)  # planned again or re-keyed in this planning
     notes: list[str] = field(default_factory=list)  # of the whole project (catalogs without an article)
     replanned: int = 0  # pairs that were read and translated in this planning
     bases: dict[str, str] = field(default_factory=dict)  # each writer's basis in this build
     plan_bases: dict[str, str] = field(default_factory=dict)
     reader: ProjectReader | None = None
     _jobs: dict[tuple[str, str], Job] = field(default_factory=dict)
-
-    # Indexes of the finished plan, made on first use (the build asks for a pair per task,
-    # publishing for every output's key: a scan each time would grow with the library).
-    @functools.cached_property
-    def _by_pair(self) -> dict[tuple[str, str], PairPlan]:
-        return {(p.slug, p.language): p for p in self.pairs}
-
-    @functools.cached_property
-    def _keys(self) -> dict[str, str]:
-        return {path: task.key for pair in self.pairs for task in pair.tasks.values()
-                for path in task.outputs.values()}
+    _pairs: dict[tuple[str, str], PairPlan] = field(default_factory=dict)
+    _findings: dict[tuple[str, str], str] | None = None
 
     def pair(self, slug: str, language: str) -> PairPlan | None:
-        return self._by_pair.get((slug, language))
+        """One pair, decoded from the build state on first use (a few hundred are kept)."""
+        key = (slug, language)
+        if key in self._pairs:
+            self._pairs[key] = self._pairs.pop(key)  # the most recently used last
+            return self._pairs[key]
+        found = decoded(self.state.pair_plan(slug, language)) if self.state is not None else None
+        if not isinstance(found, PairPlan):
+            return None
+        self.remember(found)
+        return found
 
-    def select(self, slugs: list[str] | None, languages: list[str] | None) -> list[PairPlan]:
+    def remember(self, pair: PairPlan) -> None:
+        self._pairs[pair.key] = pair
+        while len(self._pairs) > PAIRS_KEPT:
+            del self._pairs[next(iter(self._pairs))]
+
+    def select(self, slugs: list[str] | None, languages: list[str] | None) -> list[tuple[str, str]]:
         wanted = {to_bcp47(code) for code in languages} if languages else None
-        return [p for p in self.pairs if (not slugs or p.slug in slugs) and (not wanted or p.language in wanted)]
+        return [(slug, tag) for slug, tag in self.order
+                if (not slugs or slug in slugs) and (not wanted or tag in wanted)]
 
-    def keys(self) -> dict[str, str]:
-        """The key every output of the project would have now, by its relative path."""
-        return self._keys
+    def pairs(self, keys: list[tuple[str, str]] | None = None) -> Iterator[PairPlan]:
+        """The pairs of `keys` (every pair), decoded one at a time."""
+        for slug, language in (self.order if keys is None else keys):
+            pair = self.pair(slug, language)
+            if pair is not None:
+                yield pair
+
+    def findings(self, keys: list[tuple[str, str]]) -> list[PairPlan]:
+        """The pairs of `keys` as far as a report needs them: problems, notes, waiting (a
+        pair with nothing to report is a publishable pair without notes)."""
+        if self._findings is None:
+            self._findings = self.state.findings() if self.state is not None else {}
+        return [reported(slug, language, self._findings.get((slug, language))) for slug, language in keys]
 
     def reader_of(self) -> "ProjectReader":
         """The reader of sources and catalogs, made (and its libraries imported) on first use."""
@@ -182,113 +135,109 @@ def plan_build(config: Config, state: BuildState, jobs: int = 1) -> BuildPlan:
 
 
 def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
-    plan = BuildPlan(config, [], [])
+    plan = BuildPlan(config, [], state)
     sources = find_sources(config.sources_dir)
     plan.problems += source_problems(config, sources)
     plan.problems += catalog_folder_problems(config)
     check_clinic_logo(config)
-    file_hash = state.file_hash
+    plan.bases = {name: writer_basis(config, name) for name in writer_names()}
+    plan.plan_bases = {name: plan_basis(config, name) for name in writer_names()}
+    saver = _Saver(state, digest(plan.plan_bases), digest(plan.bases))
+    known = state.pair_rows()
+    todo: list[tuple[Path, str, str]] = []  # pairs to plan again: (source, language, fingerprint)
+    for path, tag, fingerprint in _fingerprints(plan, state, sources, saver, known):
+        plan.order.append((path.stem, tag))
+        row = known.get((path.stem, tag))
+        pair = None
+        if row and row[:2] == (fingerprint, saver.plan_bases) and row[2] != saver.bases:
+            pair = plan.pair(path.stem, tag)  # a writer's code changed: its tasks get new keys, nothing is read
+            if pair is not None:
+                rekey(pair, plan.bases)
+                saver.add(pair, fingerprint)
+        if pair is None and (not row or row[:2] != (fingerprint, saver.plan_bases)):
+            todo.append((path, tag, fingerprint))  # its inputs, or a writer's settings, changed
+    for pair, fingerprint in _plan_again(plan, todo, jobs):
+        plan.remember(pair)
+        saver.add(pair, fingerprint)
+    saver.flush()
+    plan.changed, plan.replanned = saver.saved, len(todo)
+    if sources:  # (with no article at all, that is the one thing to say)
+        plan.notes += orphan_catalogs(config, {path.stem for path in sources})
+    state.flush_inputs()
+    state.forget_pairs(set(plan.order) | {(p.stem, "") for p in sources})
+    return plan
+
+
+def _fingerprints(plan: BuildPlan, state: BuildState, sources: list[Path], saver: "_Saver",
+                  known: dict) -> Iterator[tuple[Path, str, str]]:
+    """(source, language, fingerprint of its inputs) of every pair, from file metadata."""
+    config, file_hash = plan.config, state.file_hash
     logo = config.clinic.logo if config.clinic and config.clinic.logo else None
     base = digest(PLAN_VERSION, planning_fingerprint(file_hash), config.settings_for("plan"),
                   environment_fingerprint(config), file_hash(logo) if logo else "")
     ui_hashes = (file_hash(template_path(config.translations_dir, UI_DOMAIN)),)
-    bases = {name: writer_basis(config, name) for name in writer_names()}
-    plan.bases = bases
-    plan.plan_bases = plan_bases = {name: plan_basis(config, name) for name in writer_names()}
-    known = state.pairs()
     translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair
-    fresh: list[tuple[str, str, str, dict]] = []
-    todo: list[tuple[int, Path, str]] = []  # pairs to plan again: (place in plan.pairs, source, language)
-    fingerprints: dict[int, str] = {}
+    shared: dict[str, tuple[str, str]] = {}  # per language: its template words and pronunciation list
     for path in sources:
-        slug = path.stem
-        source_hash = file_hash(path)
-        source_fp = digest(base, source_hash)
-        article_row = known.get((slug, ""))
-        about = _decoded(article_row[1]) if article_row and article_row[0] == source_fp else None
-        if about is None:
-            about = _about_article(plan.reader_of(), path)
-            fresh.append((slug, "", source_fp, about))
+        about = _about(plan, state, path, digest(base, file_hash(path)), saver, known)
         if about.get("problem"):
             plan.problems.append(StoredProblem(about["problem"]))
             continue
+        source_hash = file_hash(path)
         images = [file_hash(os.path.join(config.sources_dir, name)) for name in about["images"]]
         for tag in config.languages_for(about["language"]):
             catalog_id = to_catalog_id(tag)
-            inputs = (
-                base, tag, source_hash, images, ui_hashes,
-                file_hash(catalog_file(translations, catalog_id, slug)),
-                file_hash(catalog_file(translations, catalog_id, UI_DOMAIN)),
-                file_hash(pronunciation_file(translations, catalog_id)),
-            )
-            fingerprint = digest(*inputs)
-            row = known.get((slug, tag))
-            pair = _decoded(row[1]) if row and row[0] == fingerprint else None
-            if not isinstance(pair, PairPlan) or pair.plan_bases != plan_bases:  # its inputs, or a writer, changed
-                fingerprints[len(plan.pairs)] = fingerprint
-                todo.append((len(plan.pairs), path, tag))
-            elif pair.bases != bases:  # a writer's code changed: its tasks get new keys
-                rekey(pair, bases)
-                fresh.append((slug, tag, fingerprint, pair))
-            plan.pairs.append(pair)
-    for index, pair in _plan_again(plan, todo, jobs):
-        plan.pairs[index] = pair
-        fresh.append((pair.slug, pair.language, fingerprints[index], pair))
-    plan.replanned = len(todo)
-    plan.notes += orphan_catalogs(config, {path.stem for path in sources})
-    state.flush_inputs()
-    if fresh:
-        state.save_pairs((slug, tag, fingerprint, encoded(value)) for slug, tag, fingerprint, value in fresh)
-    state.forget_pairs({(p.slug, p.language) for p in plan.pairs} | {(p.stem, "") for p in sources})
-    return plan
+            if catalog_id not in shared:
+                shared[catalog_id] = (file_hash(catalog_file(translations, catalog_id, UI_DOMAIN)),
+                                      file_hash(pronunciation_file(translations, catalog_id)))
+            article_catalog = file_hash(catalog_file(translations, catalog_id, path.stem))
+            yield path, tag, digest(base, tag, source_hash, images, ui_hashes, article_catalog, *shared[catalog_id])
 
 
-def rekey(pair: PairPlan, bases: dict[str, str]) -> None:
-    """New keys for a pair's tasks after a change to writers' code, from the parts stored
-    with each task: the same keys a planning would give, without reading the pair."""
-    for task in pair.tasks.values():  # in dependency order: a task after those it uses
-        task.key = task_key(bases[task.writer], task.writer, task.of_job, task.parts,
-                            [pair.tasks[name].key for name in task.uses])
-    pair.bases = bases
+def _about(plan: BuildPlan, state: BuildState, path: Path, fingerprint: str, saver: "_Saver", known: dict) -> dict:
+    """What planning knows of a source (its language, images, or its problem), read again
+    only when the source changed."""
+    row = known.get((path.stem, ""))
+    about = decoded(state.pair_plan(path.stem, "")) if row and row[0] == fingerprint else None
+    if not isinstance(about, dict):
+        about = _about_article(plan.reader_of(), path)
+        saver.add_about(path.stem, about, fingerprint)
+    return about
 
 
-def _plan_again(plan: BuildPlan, todo: list[tuple[int, Path, str]], jobs: int) -> Iterator[tuple[int, PairPlan]]:
+class _Saver:
+    """Stores planned pairs in batches, with what a build needs of them without decoding."""
+
+    def __init__(self, state: BuildState, plan_bases: str, bases: str) -> None:
+        self.state, self.plan_bases, self.bases = state, plan_bases, bases
+        self.rows: list[tuple] = []
+        self.saved: set[tuple[str, str]] = set()
+
+    def add(self, pair: PairPlan, fingerprint: str) -> None:
+        self.rows.append((pair.slug, pair.language, fingerprint, self.plan_bases, self.bases, encoded(pair),
+                          findings_of(pair), expected_of(pair)))
+        self.saved.add(pair.key)
+        if len(self.rows) >= SAVE_EVERY:
+            self.flush()
+
+    def add_about(self, slug: str, about: dict, fingerprint: str) -> None:
+        self.rows.append((slug, "", fingerprint, "", "", encoded(about), None, []))
+
+    def flush(self) -> None:
+        if self.rows:
+            self.state.save_pairs(self.rows)
+            self.rows = []
+
+
+def _plan_again(plan: BuildPlan, todo: list[tuple[Path, str, str]], jobs: int) -> Iterator[tuple[PairPlan, str]]:
     """Plan the pairs whose inputs changed: here, or on local processes when there are many."""
     from pipeline.engine.replan import PARALLEL_FROM, plan_in_parallel
 
     if jobs > 1 and len(todo) >= PARALLEL_FROM:
         yield from plan_in_parallel(plan.config, (plan.bases, plan.plan_bases), todo, jobs)
         return
-    for index, path, tag in todo:
-        yield index, plan_pair(plan, path, tag)
-
-
-def decoded_pair(data: bytes) -> PairPlan:
-    pair = _decoded(data)
-    assert isinstance(pair, PairPlan)
-    return pair
-
-
-def encoded(value: "PairPlan | dict") -> bytes:
-    """A planned pair (or what planning knows of a source) as JSON for the build state:
-    plain data, readable by any version that knows the fields, bound to no module path."""
-    if isinstance(value, PairPlan):
-        fields = {**vars(value), "tasks": {name: vars(task) for name, task in value.tasks.items()}}
-        return json.dumps({"pair": fields}).encode("utf-8")  # keys in their order (dataclasses.asdict's, faster)
-    return json.dumps({"about": value}).encode("utf-8")
-
-
-def _decoded(data: bytes) -> "PairPlan | dict | None":
-    """What `_encoded` stored; None for an entry of another layout (it is planned again)."""
-    try:
-        value = json.loads(data)
-        if "pair" in value:
-            fields = dict(value["pair"])
-            fields["tasks"] = {name: Task(**task) for name, task in fields["tasks"].items()}
-            return PairPlan(**fields)
-        return value["about"]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
+    for path, tag, fingerprint in todo:
+        yield plan_pair(plan, path, tag), fingerprint
 
 
 def _about_article(reader: ProjectReader, path: Path) -> dict:
@@ -311,8 +260,7 @@ def plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:
     assert article is not None  # _about_article has read it
     language_plan = reader.plan(article, tag)
     pair = PairPlan(
-        slug=article.slug, language=tag, publishable=language_plan.job is not None, bases=plan.bases,
-        plan_bases=plan.plan_bases,
+        slug=article.slug, language=tag, publishable=language_plan.job is not None,
         skip_reasons=list(language_plan.skip_reasons), problems=[p.one_line() for p in language_plan.problems],
         coverage=_numbers(language_plan.coverage), ui_coverage=_numbers(language_plan.ui_coverage),
         review=language_plan.review.describe() if language_plan.review else "", is_source=language_plan.is_source,

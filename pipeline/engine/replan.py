@@ -20,27 +20,28 @@ from typing import TYPE_CHECKING, Iterator
 from pipeline.core.config import Config
 
 if TYPE_CHECKING:
-    from pipeline.engine.plan import PairPlan
+    from pipeline.engine.pairs import PairPlan
 
 # Fewer pairs than this are planned in this process: starting workers costs more, and the
 # jobs made while planning serve the tasks that follow.
 PARALLEL_FROM = 200
 
 
-def plan_in_parallel(config: Config, bases: tuple[dict[str, str], dict[str, str]], todo: list[tuple[int, Path, str]],
-                     jobs: int) -> Iterator[tuple[int, "PairPlan"]]:
-    """(index, plan) of each (index, source, language) of `todo`, planned on `jobs` processes."""
-    from pipeline.engine.plan import decoded_pair
+def plan_in_parallel(config: Config, bases: tuple[dict[str, str], dict[str, str]], todo: list[tuple[Path, str, str]],
+                     jobs: int) -> Iterator[tuple["PairPlan", str]]:
+    """(plan, fingerprint) of each (source, language, fingerprint) of `todo`, planned on
+    `jobs` processes, as each article's languages are done."""
+    from pipeline.engine.pairs import decoded
 
-    by_article: dict[Path, list[tuple[int, str]]] = {}
-    for index, path, tag in todo:
-        by_article.setdefault(path, []).append((index, tag))
+    by_article: dict[Path, list[tuple[str, str]]] = {}
+    for path, tag, fingerprint in todo:
+        by_article.setdefault(path, []).append((tag, fingerprint))
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                                 initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(plan_article, config, bases, path, pairs) for path, pairs in by_article.items()]
         for future in concurrent.futures.as_completed(futures):
-            for index, encoded in future.result():
-                yield index, decoded_pair(encoded)
+            for data, fingerprint in future.result():
+                yield decoded(data), fingerprint
 
 
 def _start_worker(coordinator: int) -> None:
@@ -54,10 +55,11 @@ def _start_worker(coordinator: int) -> None:
 
 
 def plan_article(config: Config, bases: tuple[dict[str, str], dict[str, str]], path: Path,
-                 pairs: list[tuple[int, str]]) -> list[tuple[int, bytes]]:
-    """Plan the languages of one article (in a worker): each pair's plan, encoded.
-    `bases`: each writer's basis and plan basis (see keys.py)."""
-    from pipeline.engine.plan import BuildPlan, encoded, plan_pair
+                 pairs: list[tuple[str, str]]) -> list[tuple[bytes, str]]:
+    """Plan the languages of one article (in a worker): each pair's plan, encoded, with its
+    fingerprint. `bases`: each writer's basis and plan basis (see keys.py)."""
+    from pipeline.engine.pairs import encoded
+    from pipeline.engine.plan import BuildPlan, plan_pair
 
-    plan = BuildPlan(config, [], [], bases=bases[0], plan_bases=bases[1])
-    return [(index, encoded(plan_pair(plan, path, tag))) for index, tag in pairs]
+    plan = BuildPlan(config, [], bases=bases[0], plan_bases=bases[1])
+    return [(encoded(plan_pair(plan, path, tag)), fingerprint) for tag, fingerprint in pairs]

@@ -1,24 +1,27 @@
-"""The build state: what earlier builds read and wrote, in one SQLite database (WAL mode).
+"""The build state: what earlier builds read, planned, wrote and published, in one SQLite
+database (WAL mode).
 
-Four tables, each written row by row as the build goes, never rewritten whole:
-- `inputs`: for each input file its size, modification time, inode and SHA-256, so
-  that an unchanged file is recognized from its metadata without reading it (the way
-  make and ninja decide);
-- `pairs`: for each (article, language) the fingerprint of its inputs and what planning
-  concluded (publishable or why not, task keys, what the download site shows), so an
-  unchanged pair is not parsed or translated again;
-- `outputs`: for each file written, the key of the task that wrote it, its size, time
-  and checksum; a file whose metadata no longer matches is not vouched for;
-- `settings`: small values such as the fingerprint of the last publication.
+Tables, each written row by row as the build goes, never rewritten whole:
+- `inputs`: each input file's size, modification time, inode and SHA-256, so that an
+  unchanged file is recognized from its metadata without reading it (as make and ninja do);
+- `pairs`: for each (article, language) the fingerprint of its inputs, the digests of the
+  writers' bases it was planned with, what planning concluded (the plan, JSON) and, apart,
+  the little a build reports of a pair it does not run (problems, notes, why it waits);
+- `expected`: the key each output of each planned task should have, so that what is out of
+  date is found by one query against `outputs`, without decoding a plan;
+- `outputs`: each file written, the key of the task that wrote it, its size, time and
+  checksum, and its line of the manifest as last published;
+- `shelves`: what the download site last showed of each pair (see publish/shelves.py);
+- `settings`: small values such as the digests of the published pages.
 
 One transaction per finished task: a build killed at any moment leaves a state that
 matches the complete files on disk (SQLite's journal makes each commit all or nothing).
 
 The state is a cache of what is on disk, so a database that cannot be read (overwritten,
-truncated, a disk error) is moved aside with one line and made anew. Beside it, after
-each build that wrote something, `outputs-record.json` keeps the outputs table (path,
-key, size, checksum): a new state takes back every file whose bytes still have the
-recorded checksum, and only the others are built again.
+truncated, a disk error) or of another version is moved aside or emptied with one line
+and made anew. Beside it, `outputs-record.json` keeps the outputs table (path, key, size,
+checksum; see `write_record`): a new state takes back every file whose bytes still have
+the recorded checksum, and only the others are built again.
 """
 
 from __future__ import annotations
@@ -28,23 +31,27 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from pipeline.core import atomic
 from pipeline.core.errors import StorageError
 
 STATE_NAME = "state.sqlite"
 RECORD_NAME = "outputs-record.json"
-SCHEMA_VERSION = "6"
-TABLES = ("inputs", "pairs", "outputs", "settings")
+SCHEMA_VERSION = "7"
+TABLES = ("inputs", "pairs", "expected", "outputs", "shelves", "settings")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode INTEGER,
                                    sha256 TEXT);
-CREATE TABLE IF NOT EXISTS pairs (slug TEXT, language TEXT, fingerprint TEXT, plan BLOB,
-                                  PRIMARY KEY (slug, language));
+CREATE TABLE IF NOT EXISTS pairs (slug TEXT, language TEXT, fingerprint TEXT, plan_bases TEXT, bases TEXT,
+                                  plan BLOB, findings TEXT, PRIMARY KEY (slug, language));
+CREATE TABLE IF NOT EXISTS expected (path TEXT PRIMARY KEY, slug TEXT, language TEXT, writer TEXT, key TEXT);
+CREATE INDEX IF NOT EXISTS expected_pair ON expected (slug, language);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT, size INTEGER, mtime_ns INTEGER,
-                                    sha256 TEXT, info TEXT);
+                                    sha256 TEXT, info TEXT, slug TEXT, language TEXT, manifest TEXT);
+CREATE INDEX IF NOT EXISTS outputs_pair ON outputs (slug, language);
+CREATE TABLE IF NOT EXISTS shelves (slug TEXT, language TEXT, shelf TEXT, PRIMARY KEY (slug, language));
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -65,7 +72,6 @@ class BuildState:
             self.recovered = self._move_aside(error)
             self.db = self._open()
         self._inputs: dict[str, tuple] | None = None
-        self._outputs: dict[str, tuple] | None = None
         self._pending_inputs: list[tuple] = []
 
     def _open(self) -> sqlite3.Connection:
@@ -75,21 +81,18 @@ class BuildState:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            schema = _schema_of(db)
+            if schema is not None and schema != SCHEMA_VERSION:
+                self.recovered = (f"the build state {self.path} was made by another version of handouts (state "
+                                  f"schema {schema}, this version's is {SCHEMA_VERSION}); made it anew from the "
+                                  f"files on disk")
+                _drop_everything(db)
             db.executescript(_SCHEMA)
             for table in TABLES:  # walks each table's pages: finds a truncated or overwritten file
                 db.execute(f"SELECT count(*) FROM {table}").fetchone()
-            schema = db.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone()
-            if schema and schema[0] != SCHEMA_VERSION:
-                self.recovered = (f"the build state {self.path} was made by another version of handouts (state "
-                                  f"schema {schema[0]}, this version's is {SCHEMA_VERSION}); made it anew from the "
-                                  f"files on disk")
-            if not schema or schema[0] != SCHEMA_VERSION:
-                db.execute("BEGIN IMMEDIATE")
-                for table in TABLES:
-                    db.execute(f"DELETE FROM {table}")
+            if schema != SCHEMA_VERSION:
                 db.executemany("INSERT OR REPLACE INTO settings VALUES (?, ?)",
                                [("schema", SCHEMA_VERSION), ("generation", "0")])
-                db.execute("COMMIT")
         except BaseException:
             db.close()
             raise
@@ -100,7 +103,7 @@ class BuildState:
         self.db.close()
         self.recovered = self._move_aside(error)
         self.db = self._open()
-        self._inputs, self._outputs, self._pending_inputs = None, None, []
+        self._inputs, self._pending_inputs = None, []
 
     def _move_aside(self, error: sqlite3.DatabaseError) -> str:
         broken = self.path.with_name(STATE_NAME + ".broken")
@@ -155,55 +158,85 @@ class BuildState:
 
     # --- planned pairs ---------------------------------------------------------------
 
-    def pairs(self) -> dict[tuple[str, str], tuple[str, bytes]]:
-        """Each planned pair's fingerprint and its plan, still encoded (decode only the
-        plans whose fingerprint still matches: see `decode`)."""
-        return {(slug, language): (fingerprint, plan)
-                for slug, language, fingerprint, plan in self.db.execute("SELECT * FROM pairs")}
+    def pair_rows(self) -> dict[tuple[str, str], tuple[str, str, str]]:
+        """Each planned pair's fingerprint and bases digests, without its plan (decoding a
+        library's plans costs seconds; only the pairs that changed are decoded)."""
+        return {(slug, language): (fingerprint, plan_bases, bases) for slug, language, fingerprint, plan_bases, bases
+                in self.db.execute("SELECT slug, language, fingerprint, plan_bases, bases FROM pairs")}
 
-    def save_pairs(self, rows: Iterable[tuple[str, str, str, bytes]]) -> None:
-        """Each planned pair's fingerprint and its plan, encoded by the planner (JSON)."""
+    def pair_plan(self, slug: str, language: str) -> bytes | None:
+        row = self.db.execute("SELECT plan FROM pairs WHERE slug = ? AND language = ?", (slug, language)).fetchone()
+        return row[0] if row else None
+
+    def pair_plans(self) -> Iterator[tuple[str, str, bytes]]:
+        """Every stored plan, one at a time (a library's do not all fit in memory at once)."""
+        yield from self.db.execute("SELECT slug, language, plan FROM pairs WHERE language != ''").fetchall()
+
+    def findings(self) -> dict[tuple[str, str], str]:
+        """What a build reports of the pairs that have something to say (problems, notes,
+        waiting), as stored with their plans."""
+        return {(slug, language): text for slug, language, text
+                in self.db.execute("SELECT slug, language, findings FROM pairs WHERE findings IS NOT NULL")}
+
+    def save_pairs(self, rows: Iterable[tuple]) -> None:
+        """Planned pairs: (slug, language, fingerprint, plan_bases, bases, plan, findings,
+        expected), `expected` being each output's (path, writer, key)."""
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?)",
-                                list(rows))
+            for slug, language, fingerprint, plan_bases, bases, plan, findings, expected in rows:
+                self.db.execute("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (slug, language, fingerprint, plan_bases, bases, plan, findings))
+                self.db.execute("DELETE FROM expected WHERE slug = ? AND language = ?", (slug, language))
+                self.db.executemany("INSERT OR REPLACE INTO expected VALUES (?, ?, ?, ?, ?)",
+                                    [(path, slug, language, writer, key) for path, writer, key in expected])
 
-    def forget_pairs(self, keep: set[tuple[str, str]]) -> None:
+    def forget_pairs(self, keep: set[tuple[str, str]]) -> list[tuple[str, str]]:
         """Drop the plans of pairs that no longer exist (an article or language removed)."""
         gone = [pair for pair in self.db.execute("SELECT slug, language FROM pairs") if pair not in keep]
         if gone:
             with self.transaction():
                 self.db.executemany("DELETE FROM pairs WHERE slug = ? AND language = ?", gone)
+                self.db.executemany("DELETE FROM expected WHERE slug = ? AND language = ?", gone)
+        return gone
+
+    def task_outputs(self) -> Iterator[tuple[str, str, str, str, str, str | None, int | None, int | None]]:
+        """Every planned output: path, slug, language, writer, the key it should have, and
+        the key, size and time it was recorded with (None when never written)."""
+        yield from self.db.execute(
+            "SELECT e.path, e.slug, e.language, e.writer, e.key, o.key, o.size, o.mtime_ns "
+            "FROM expected e LEFT JOIN outputs o ON o.path = e.path")
+
+    def expected_keys(self, slug: str, language: str) -> dict[str, str]:
+        return dict(self.db.execute("SELECT path, key FROM expected WHERE slug = ? AND language = ?", (slug, language)))
 
     # --- written outputs -------------------------------------------------------------
 
     def outputs(self) -> dict[str, dict[str, Any]]:
         """Every recorded output: relative path -> key, size, mtime_ns, sha256 and info."""
-        return {path: {"key": key, "size": size, "mtime_ns": mtime, "sha256": sha, **json.loads(info)}
-                for path, key, size, mtime, sha, info in self.db.execute("SELECT * FROM outputs")}
+        return {path: _entry(key, size, mtime, sha, info) for path, key, size, mtime, sha, info
+                in self.db.execute("SELECT path, key, size, mtime_ns, sha256, info FROM outputs")}
 
-    def files_on_disk(self, outputs_dir: Path) -> list[tuple[str, int, int]]:
-        """Each recorded output under outputs/ with its size and time now (-1 when gone):
-        metadata only, for deciding whether what was published still matches the disk."""
-        found = []
-        for relative, in self.db.execute("SELECT path FROM outputs WHERE path NOT LIKE 'cache:%' ORDER BY path"):
+    def outputs_of(self, slug: str, language: str) -> dict[str, dict[str, Any]]:
+        return {path: _entry(key, size, mtime, sha, info) for path, key, size, mtime, sha, info in self.db.execute(
+            "SELECT path, key, size, mtime_ns, sha256, info FROM outputs WHERE slug = ? AND language = ?",
+            (slug, language))}
+
+    def recorded_pairs(self) -> set[tuple[str, str]]:
+        return set(self.db.execute("SELECT DISTINCT slug, language FROM outputs"))
+
+    def changed_on_disk(self, locate: Callable[[str], str]) -> set[tuple[str, str]]:
+        """The pairs with a recorded output whose size or time on disk is no longer the
+        recorded one (deleted or edited by hand): metadata only."""
+        changed = set()
+        for relative, size, mtime, slug, language in self.db.execute(
+                "SELECT path, size, mtime_ns, slug, language FROM outputs"):
             try:
-                stat = os.stat(os.path.join(outputs_dir, relative))
-                found.append((relative, stat.st_size, stat.st_mtime_ns))
-            except FileNotFoundError:
-                found.append((relative, -1, -1))
-        return found
-
-    def is_current(self, relative: str, path: Path | str, key: str) -> bool:
-        if self._outputs is None:
-            self._outputs = {row[0]: row[1:4] for row in self.db.execute("SELECT path, key, size, mtime_ns FROM outputs")}
-        known = self._outputs.get(relative)
-        if not known or known[0] != key:
-            return False
-        try:
-            stat = os.stat(path)
-        except FileNotFoundError:
-            return False
-        return (stat.st_size, stat.st_mtime_ns) == known[1:]
+                stat = os.stat(locate(relative))
+                if (stat.st_size, stat.st_mtime_ns) == (size, mtime):
+                    continue
+            except OSError:
+                pass
+            changed.add((slug, language))
+        return changed
 
     def record_outputs(self, rows: list[tuple[str, Path, str, bytes, dict]]) -> None:
         """Record the files one task wrote, in one transaction."""
@@ -211,27 +244,55 @@ class BuildState:
         for relative, path, key, data, info in rows:
             stat = path.stat()
             values.append((relative, key, stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest(),
-                           json.dumps(info, ensure_ascii=False, sort_keys=True)))
-            if self._outputs is not None:
-                self._outputs[relative] = (key, stat.st_size, stat.st_mtime_ns)
+                           json.dumps(info, ensure_ascii=False, sort_keys=True), info["slug"], info["language"]))
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)", values)
+            self.db.executemany("INSERT OR REPLACE INTO outputs (path, key, size, mtime_ns, sha256, info, slug, "
+                                "language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             self.db.execute("UPDATE settings SET value = value + 1 WHERE name = 'generation'")
 
     def generation(self) -> int:
         """How many times outputs were recorded: anything built since a moment changes it."""
         return int(self.setting("generation") or 0)
 
+    # --- what the site and the manifest last showed -------------------------------------
+
+    def shelves(self) -> dict[tuple[str, str], str]:
+        return {(slug, language): shelf for slug, language, shelf in self.db.execute("SELECT * FROM shelves")}
+
+    def save_shelves(self, shown: dict[tuple[str, str], str | None], manifest: dict[str, str | None],
+                     gone: list[str]) -> None:
+        """What the site shows of each pair (None: nothing), each output's manifest line, and
+        the outputs no longer on disk (their records dropped)."""
+        with self.transaction():
+            self.db.executemany("DELETE FROM outputs WHERE path = ?", [(path,) for path in gone])
+            self.db.executemany("DELETE FROM shelves WHERE slug = ? AND language = ?",
+                                [key for key, shelf in shown.items() if shelf is None])
+            self.db.executemany("INSERT OR REPLACE INTO shelves VALUES (?, ?, ?)",
+                                [(*key, shelf) for key, shelf in shown.items() if shelf is not None])
+            self.db.executemany("UPDATE outputs SET manifest = ? WHERE path = ?",
+                                [(line, path) for path, line in manifest.items()])
+
+    def manifest_lines(self) -> list[str]:
+        return [line for line, in self.db.execute(
+            "SELECT manifest FROM outputs WHERE manifest IS NOT NULL ORDER BY path")]
+
     # --- the record of outputs, for a state made anew -----------------------------------
 
     def has_record(self) -> bool:
         return self.record_path.exists()
 
-    def write_record(self) -> None:
-        """Keep the outputs table beside the database (see the module's docstring)."""
-        rows = [[path, key, size, sha, info] for path, key, size, _, sha, info
-                in self.db.execute("SELECT * FROM outputs ORDER BY path")]
+    def write_record(self, force: bool = False) -> None:
+        """Keep the outputs table beside the database (see the module's docstring), when a
+        good share of it changed since the last time (it is read only to make a damaged
+        state anew, and each of its rows is checked against the file's checksum then)."""
+        generation, written = self.generation(), int(self.setting("record generation") or -1)
+        count = self.db.execute("SELECT count(*) FROM outputs").fetchone()[0]
+        if not force and self.has_record() and generation - written <= max(100, count // 100):
+            return
+        rows = [[path, key, size, sha, info] for path, key, size, sha, info
+                in self.db.execute("SELECT path, key, size, sha256, info FROM outputs ORDER BY path")]
         atomic.atomic_write_text(self.record_path, json.dumps({"schema": SCHEMA_VERSION, "outputs": rows}))
+        self.set_setting("record generation", str(generation))
 
     def restore_outputs(self, locate: Callable[[str], str]) -> int:
         """Take back, from the record, every output whose bytes on disk still have the
@@ -253,11 +314,13 @@ class BuildState:
                         continue
             except OSError:
                 continue
-            restored.append((relative, key, stat.st_size, stat.st_mtime_ns, sha, info))
+            about = json.loads(info)
+            restored.append((relative, key, stat.st_size, stat.st_mtime_ns, sha, info, about.get("slug"),
+                             about.get("language")))
         if restored:
             with self.transaction():
-                self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?)", restored)
-        self._outputs = None
+                self.db.executemany("INSERT OR REPLACE INTO outputs (path, key, size, mtime_ns, sha256, info, slug, "
+                                    "language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", restored)
         return len(restored)
 
     # --- settings --------------------------------------------------------------------
@@ -268,10 +331,25 @@ class BuildState:
 
     def set_setting(self, name: str, value: str) -> None:
         with self.transaction():
-            self._put_setting(name, value)
+            self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (name, value))
 
-    def _put_setting(self, name: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (name, value))
+
+def _entry(key: str, size: int, mtime: int, sha: str, info: str) -> dict[str, Any]:
+    return {"key": key, "size": size, "mtime_ns": mtime, "sha256": sha, **json.loads(info)}
+
+
+def _schema_of(db: sqlite3.Connection) -> str | None:
+    """The schema version a database was made with (None for a new one)."""
+    if not db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'settings'").fetchone():
+        return None
+    row = db.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone()
+    return row[0] if row else None
+
+
+def _drop_everything(db: sqlite3.Connection) -> None:
+    names = [name for name, in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for name in names:
+        db.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 class _Transaction:

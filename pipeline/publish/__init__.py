@@ -9,17 +9,18 @@ nothing at all when a build changed nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from pathlib import Path
 
-from pipeline.engine import BuildPlan, BuildReport, BuildState, build
+from pipeline.engine import BuildPlan, BuildReport, BuildState, build, resolve
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.layout import UI_DOMAIN, catalog_file
-from pipeline.core.locales import to_catalog_id
+from pipeline.core.locales import facts_for, to_catalog_id
 from pipeline.core.uitext import REVIEW_NOTICE, TOPICS_WORD, UiText
-from pipeline.publish.listing import listed_files, shelves as make_shelves
-from pipeline.publish.manifest import MANIFEST, verify_manifest, write_manifest
+from pipeline.publish.listing import listed_of, shelf_files, shelves as make_shelves, shown_of
+from pipeline.publish.manifest import MANIFEST, manifest_line, verify_manifest, write_manifest
 from pipeline.publish.opds import write_feeds
 from pipeline.publish.pages import PageWriter
 from pipeline.publish.site import INDEX, site_words, write_site
@@ -40,58 +41,76 @@ def build_and_publish(config: Config, formats: list[str] | None = None, **option
 
 
 def publish(config: Config, state: BuildState, plan: BuildPlan, report: BuildReport | None = None) -> bool:
-    """Rewrite the manifest, the site and the feeds when anything they show changed.
-    Returns whether anything was written."""
-    fingerprint = _fingerprint(config, state, plan)
-    if state.setting("published") == fingerprint and (config.outputs_dir / MANIFEST).exists() \
-            and (config.outputs_dir / INDEX).exists():
+    """Bring the manifest, the site and the feeds up to date with what changed since the
+    last publication (everything, when the publishing code, templates or template words
+    changed). Returns whether anything was written."""
+    code = _code_digest(config, state)
+    everything = state.setting("published code") != code or not (config.outputs_dir / MANIFEST).exists() \
+        or not (config.outputs_dir / INDEX).exists()
+    changed = _changed_pairs(config, state, plan, report, everything)
+    if not changed and not everything:
         return False
-    listed = listed_files(config, state, plan)
-    shelves = make_shelves(plan, listed)
-    write_manifest(config, listed)
+    _update_shelves(config, state, plan, changed)
+    write_manifest(config, state.manifest_lines())
+    shelves = make_shelves(config, state, plan)
     words: dict[str, UiText] = {}
-    for shelf in shelves:
-        tag = shelf.facts.tag
-        if tag in words:
-            continue
+    for tag in dict.fromkeys(shelf.language for shelf in shelves):
         try:
-            words[tag] = site_words(config, shelf.facts)
+            words[tag] = site_words(config, facts_for(tag))
         except HandoutsError as error:
             if report is not None:
                 report.failed.append(HandoutsError(f"no download page for {tag}: {error.one_line()}"))
-    pages = PageWriter(config, state, _code_digest(config, state))
+    pages = PageWriter(config, state, code)
     write_site(config, shelves, words, pages)
     write_feeds(pages, shelves, {tag: ui.gettext(REVIEW_NOTICE) for tag, ui in words.items()},
                 {tag: ui.gettext(TOPICS_WORD) for tag, ui in words.items()})
     pages.finish()
     if report is not None:
         report.published = len(pages.written)
-    state.set_setting("published", fingerprint)
+    state.set_setting("published code", code)
     return True
+
+
+def _changed_pairs(config: Config, state: BuildState, plan: BuildPlan, report: BuildReport | None,
+                   everything: bool) -> set[tuple[str, str]]:
+    """The pairs whose files or shelf may show differently than at the last publication:
+    planned again, built, changed on disk, or gone from the project."""
+    recorded = state.recorded_pairs() | set(state.shelves())
+    if everything:
+        return recorded | set(plan.order)
+    changed = set(plan.changed) | (report.touched if report is not None else set())
+    changed |= state.changed_on_disk(lambda relative: str(resolve(config, relative)))
+    return changed | (recorded - set(plan.order))
+
+
+def _update_shelves(config: Config, state: BuildState, plan: BuildPlan, changed: set[tuple[str, str]]) -> None:
+    """Work out again, for each changed pair, its manifest lines and its shelf."""
+    shown: dict[tuple[str, str], str | None] = {}
+    lines: dict[str, str | None] = {}
+    gone: list[str] = []
+    for slug, language in changed:
+        listed = listed_of(config, state, plan, slug, language)
+        recorded = state.outputs_of(slug, language)
+        gone += [path for path, entry in recorded.items() if not entry.get("artifact")
+                 and path not in {item.path for item in listed}]  # deleted by hand: vouched for no more
+        lines |= {item.path: manifest_line(item) for item in listed}
+        pair = plan.pair(slug, language)
+        files = shelf_files(pair, listed)
+        shown[(slug, language)] = json.dumps(shown_of(pair, files), ensure_ascii=False) if files else None
+    state.save_shelves(shown, lines, gone)
 
 
 def _code_digest(config: Config, state: BuildState) -> str:
     """The publishing code, the site's templates and every language's template words: a
     change to any re-renders every page (rare; an edit to an article re-renders its own)."""
-    return hashlib.sha256(repr([state.file_hash(p) for p in _publishing_files(config)]).encode()).hexdigest()
+    digest = hashlib.sha256(repr([state.file_hash(p) for p in _publishing_files(config)]).encode()).hexdigest()
+    state.flush_inputs()
+    return digest
 
 
 def _publishing_files(config: Config) -> list:
     code = sorted([*PUBLISHING_CODE.glob("*.py"), *SITE_TEMPLATES.glob("*.j2")])
     return [*code, *[catalog_file(str(config.translations_dir), to_catalog_id(tag), UI_DOMAIN) for tag in config.languages]]
-
-
-def _fingerprint(config: Config, state: BuildState, plan: BuildPlan) -> str:
-    """Everything the published files show, cheaply: which outputs were recorded (the
-    state's generation), the key every output should have now (current or not), the
-    pairs' facts, the publishing code and templates, and every language's template words."""
-    digest = hashlib.sha256()
-    digest.update(repr((state.generation(), sorted(plan.keys().items()))).encode())
-    digest.update(repr(state.files_on_disk(config.outputs_dir)).encode())  # a file deleted by hand
-    digest.update(repr([(p.slug, p.language, p.publishable, p.meta) for p in plan.pairs]).encode())
-    digest.update(repr([state.file_hash(p) for p in _publishing_files(config)]).encode())
-    state.flush_inputs()
-    return digest.hexdigest()
 
 
 class _ManifestRefresher:
@@ -102,13 +121,16 @@ class _ManifestRefresher:
         self.config = config
         self.last: float | None = None  # the clock starts with the first task stored
         self.interval = MANIFEST_INTERVAL_SECONDS
+        self.done: set[tuple[str, str]] = set()  # the pairs whose lines are up to date
 
-    def __call__(self, state: BuildState, plan: BuildPlan) -> None:
+    def __call__(self, state: BuildState, plan: BuildPlan, report: BuildReport) -> None:
         if self.last is None:
             self.last = time.monotonic()
         elif time.monotonic() - self.last >= self.interval:
             started = time.monotonic()
-            write_manifest(self.config, listed_files(self.config, state, plan))
+            _update_shelves(self.config, state, plan, report.touched - self.done)
+            self.done |= report.touched
+            write_manifest(self.config, state.manifest_lines())
             self.last = time.monotonic()
             # a library's manifest takes longer to write: never more than a tenth of the build
             self.interval = max(MANIFEST_INTERVAL_SECONDS, 10 * (self.last - started))

@@ -1,17 +1,26 @@
-"""What is there to publish: the files of outputs/ that the build state vouches for.
+"""What there is to publish: the files of outputs/ that the build state vouches for, and
+what the site shows of each article in each language.
 
 A file is *current* when the state records it under the key its task has now (same
 inputs) and it is on disk unchanged. A language that could not be rebuilt keeps its
 last good files, listed as not current: nothing is lost, and nothing stale is offered
 on the site or in the feeds. Nothing here parses a source or a catalog: titles and
 review states come from the build plan, which keeps them for every pair.
+
+A library has tens of thousands of files. What the site shows of a pair (a *shelf*) is
+worked out when the pair changes and kept in the build state: its title, topics and a
+digest of everything its entries show. The pages are ordered and cut from those, and the
+pair's full plan and files are read only for a page that must be written again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable
 
 from pipeline.engine import BuildPlan, BuildState, PairPlan
 from pipeline.core.config import Config
@@ -26,7 +35,7 @@ MEDIA_TYPES = {
     "brf": "application/x-brf",
     "pef": "application/x-pef+xml",
 }
-FORMAT_ORDER = ["pdf", "epub", "mp3", "vtt", "html", "brf", "pef"]
+FORMAT_ORDER = {name: n for n, name in enumerate(["pdf", "epub", "mp3", "vtt", "html", "brf", "pef"])}
 
 
 @dataclass
@@ -53,18 +62,39 @@ class Listed:
         return self.info.get("braille_pages")
 
 
-@dataclass
 class Shelf:
-    """Everything the site and the feeds show for one article in one language."""
+    """Everything the site and the feeds show for one article in one language: the facts
+    pages are ordered and grouped by, and the pair and its files, read when first needed."""
 
-    pair: PairPlan
-    facts: LocaleFacts
-    files: list[Listed] = field(default_factory=list)
-    digest: str | None = None  # what pages show of it (publish/pages.py), made on first use
+    def __init__(self, slug: str, language: str, shown: dict, load: Callable[[], tuple[PairPlan, list[Listed]]]):
+        self.slug, self.language = slug, language
+        self.title: str = shown["title"]
+        self.is_source: bool = shown["is_source"]
+        self.categories: list[list[str]] = shown["categories"]  # [topic id, its name in this language]
+        self.reading: bool = shown["reading"]  # has files for reading apps (the feeds list it)
+        self.modified: str = shown["modified"]
+        self.digest: str = shown["digest"]
+        self._load = load
+
+    @functools.cached_property
+    def _loaded(self) -> tuple[PairPlan, list[Listed]]:
+        return self._load()
+
+    @property
+    def pair(self) -> PairPlan:
+        return self._loaded[0]
+
+    @property
+    def files(self) -> list[Listed]:
+        return self._loaded[1]
 
     @property
     def meta(self) -> dict:
         return self.pair.meta
+
+    @property
+    def facts(self) -> LocaleFacts:
+        return facts_for(self.language)
 
     def has(self, file_format: str) -> bool:
         return any(item.format == file_format for item in self.files)
@@ -75,49 +105,69 @@ class Shelf:
         return [item for item in self.files if item.format in ("epub", "mp3", "brf", "pef")]
 
 
-def listed_files(config: Config, state: BuildState, plan: BuildPlan) -> list[Listed]:
-    """Every output the state records and that is on disk, with its checksum verified."""
-    keys = plan.keys()
+def listed_of(config: Config, state: BuildState, plan: BuildPlan, slug: str, language: str) -> list[Listed]:
+    """Every output of a pair that the state records and that is on disk, checksum verified."""
+    expected = state.expected_keys(slug, language)
+    pair = plan.pair(slug, language)
     listed: list[Listed] = []
-    for relative, entry in sorted(state.outputs().items()):
+    for relative, entry in sorted(state.outputs_of(slug, language).items()):
         if entry.get("artifact"):
             continue
-        path = config.outputs_dir / relative
+        path = os.path.join(config.outputs_dir, relative)
         try:
             stat = os.stat(path)
         except FileNotFoundError:
             continue
         checksum = entry["sha256"]
         if (stat.st_size, stat.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
-            checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+            with open(path, "rb") as handle:
+                checksum = hashlib.sha256(handle.read()).hexdigest()
         listed.append(Listed(
-            path=relative, slug=entry["slug"], language=entry["language"], format=entry["format"],
-            size=stat.st_size, sha256=checksum,
-            current=keys.get(relative) == entry["key"] and checksum == entry["sha256"],
-            info=entry | _review_now(plan, entry),
+            path=relative, slug=slug, language=language, format=entry["format"], size=stat.st_size, sha256=checksum,
+            current=expected.get(relative) == entry["key"] and checksum == entry["sha256"],
+            info=entry | _review_now(pair),
         ))
     return listed
 
 
-def _review_now(plan: BuildPlan, entry: dict) -> dict:
+def _review_now(pair: PairPlan | None) -> dict:
     """The review state as the catalog says it now, not as it was when the file was built:
     approving some segments of a draft changes no file, but the manifest shows the counts."""
-    pair = plan.pair(entry["slug"], entry["language"])
     if pair is None or pair.is_source:
         return {"review_state": None}
-    return {"review": pair.review or entry.get("review"), "review_state": pair.review_state}
+    return {"review": pair.review, "review_state": pair.review_state} if pair.review else {
+        "review_state": pair.review_state}
 
 
-def shelves(plan: BuildPlan, listed: list[Listed]) -> list[Shelf]:
-    """The current files of each publishable pair, in the plan's order (articles, then languages)."""
-    by_pair: dict[tuple[str, str], list[Listed]] = {}
-    for item in listed:
-        if item.current:
-            by_pair.setdefault((item.slug, item.language), []).append(item)
-    found: list[Shelf] = []
-    for pair in plan.pairs:
-        files = by_pair.get((pair.slug, pair.language))
-        if pair.publishable and files:
-            files.sort(key=lambda item: FORMAT_ORDER.index(item.format) if item.format in FORMAT_ORDER else 99)
-            found.append(Shelf(pair, facts_for(pair.language), files))
-    return found
+def shelf_files(pair: PairPlan | None, listed: list[Listed]) -> list[Listed] | None:
+    """The current files a pair's shelf shows, in format order (None: the site shows nothing)."""
+    files = [item for item in listed if item.current]
+    if pair is None or not pair.publishable or not files:
+        return None
+    return sorted(files, key=lambda item: FORMAT_ORDER.get(item.format, 99))
+
+
+def shown_of(pair: PairPlan, files: list[Listed]) -> dict:
+    """What the state keeps of a shelf: what pages are ordered and grouped by, and a digest
+    of everything its entries show (a page showing it is written again when it changes)."""
+    shown = [(item.path, item.size, item.sha256, item.info.get("duration"), item.info.get("engine"),
+              item.info.get("voice"), item.info.get("voice_licence"), item.info.get("voice_note")) for item in files]
+    digest = hashlib.sha256(repr((pair.slug, pair.language, pair.is_source, sorted(pair.meta.items()),
+                                  shown)).encode()).hexdigest()
+    return {"title": pair.meta.get("title", ""), "is_source": pair.is_source,
+            "categories": pair.meta.get("categories", []), "modified": pair.meta.get("modified", ""),
+            "reading": any(item.format in ("epub", "mp3", "brf", "pef") for item in files), "digest": digest}
+
+
+def shelves(config: Config, state: BuildState, plan: BuildPlan) -> list[Shelf]:
+    """Every shelf the site shows, in the plan's order (articles, then languages)."""
+    stored = state.shelves()
+
+    def loader(slug: str, language: str):
+        def load() -> tuple[PairPlan, list[Listed]]:
+            pair = plan.pair(slug, language)
+            return pair, shelf_files(pair, listed_of(config, state, plan, slug, language)) or []
+        return load
+
+    return [Shelf(slug, language, json.loads(stored[(slug, language)]), loader(slug, language))
+            for slug, language in plan.order if (slug, language) in stored]

@@ -19,35 +19,36 @@ MANIFEST = "manifest.json"
 SITE_FILES = ("index.html", "catalog.xml")
 
 
-def write_manifest(config: Config, listed: list[Listed]) -> None:
-    files = [
-        {
-            "path": item.path,
-            "article": item.slug,
-            "language": item.language,
-            "format": item.format,
-            "media_type": item.media_type,
-            "size": item.size,
-            "sha256": item.sha256,
-            "source_version": item.info.get("source_version"),
-            "catalog_version": item.info.get("catalog_version") or None,
-            "engine": item.info.get("engine") or None,
-            "voice": item.info.get("voice") or None,
-            "voice_licence": item.info.get("voice_licence") or None,
-            "voice_note": item.info.get("voice_note") or None,
-            "duration_seconds": item.duration,
-            "braille_table": item.info.get("braille_table") or None,
-            "braille_grade": int(item.info["braille_grade"]) if item.info.get("braille_grade") else None,
-            "braille_pages": item.braille_pages,
-            "review": item.info.get("review"),
-            "review_state": item.info.get("review_state"),
-            "current": item.current,
-        }
-        for item in listed
-    ]
-    # One file per line: readable, diffable, and written by the json module's C encoder (an
-    # indented dump of a library's manifest took seconds).
-    entries = ",\n".join(json.dumps(entry, ensure_ascii=False) for entry in files)
+def manifest_line(item: Listed) -> str:
+    """One file's entry of the manifest, as one line of JSON."""
+    return json.dumps({
+        "path": item.path,
+        "article": item.slug,
+        "language": item.language,
+        "format": item.format,
+        "media_type": item.media_type,
+        "size": item.size,
+        "sha256": item.sha256,
+        "source_version": item.info.get("source_version"),
+        "catalog_version": item.info.get("catalog_version") or None,
+        "engine": item.info.get("engine") or None,
+        "voice": item.info.get("voice") or None,
+        "voice_licence": item.info.get("voice_licence") or None,
+        "voice_note": item.info.get("voice_note") or None,
+        "duration_seconds": item.duration,
+        "braille_table": item.info.get("braille_table") or None,
+        "braille_grade": int(item.info["braille_grade"]) if item.info.get("braille_grade") else None,
+        "braille_pages": item.braille_pages,
+        "review": item.info.get("review"),
+        "review_state": item.info.get("review_state"),
+        "current": item.current,
+    }, ensure_ascii=False)
+
+
+def write_manifest(config: Config, lines: list[str]) -> None:
+    """The manifest from each file's line (kept in the build state, worked out again only
+    for the files that changed), one file per line: readable and diffable."""
+    entries = ",\n".join(lines)
     text = f'{{"generator": {json.dumps(f"handouts {__version__}")}, "files": [\n{entries}\n]}}\n'
     atomic.atomic_write_text(config.outputs_dir / MANIFEST, text)
 

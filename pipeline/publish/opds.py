@@ -23,8 +23,8 @@ def write_feeds(pages: PageWriter, shelves: list[Shelf], draft_words: dict[str, 
     `topic_words`: the word "Topics" per language, the facets' group."""
     by_language: dict[str, list[Shelf]] = {}
     for shelf in shelves:
-        if shelf.reading_app_files:
-            by_language.setdefault(shelf.facts.tag, []).append(shelf)
+        if shelf.reading:
+            by_language.setdefault(shelf.language, []).append(shelf)
     languages = []
     for tag, language_shelves in by_language.items():
         ordered = by_title(language_shelves)
@@ -80,7 +80,7 @@ def _render(template: str, **context: object) -> str:
 
 
 def _updated(shelf: Shelf) -> str:
-    return f"{shelf.meta['modified']}T00:00:00Z"
+    return f"{shelf.modified}T00:00:00Z"
 
 
 def _feed_id(tag: str) -> str:

@@ -58,27 +58,18 @@ def topics(shelves: list[Shelf]) -> dict[str, tuple[str, list[Shelf]]]:
     categories; the id is the category's segment id, the same in every language."""
     found: dict[str, tuple[str, list[Shelf]]] = {}
     for shelf in shelves:
-        for key, name in shelf.meta.get("categories", []):
+        for key, name in shelf.categories:
             found.setdefault(key, (name, []))[1].append(shelf)
     return dict(sorted(found.items(), key=lambda item: item[1][0].casefold()))
 
 
 def by_title(shelves: list[Shelf]) -> list[Shelf]:
-    return sorted(shelves, key=lambda shelf: (shelf.meta.get("title", "").casefold(), shelf.pair.slug))
+    return sorted(shelves, key=lambda shelf: (shelf.title.casefold(), shelf.slug))
 
 
 def shelf_digest(shelf: Shelf) -> str:
-    """What a page shows of one article in one language (made once: several pages show it)."""
-    if shelf.digest is None:
-        shelf.digest = _shelf_digest(shelf)
+    """What a page shows of one article in one language (listing.shown_of)."""
     return shelf.digest
-
-
-def _shelf_digest(shelf: Shelf) -> str:
-    files = [(item.path, item.size, item.sha256, item.info.get("duration"), item.info.get("engine"),
-              item.info.get("voice"), item.info.get("voice_licence"), item.info.get("voice_note")) for item in shelf.files]
-    return hashlib.sha256(repr((shelf.pair.slug, shelf.pair.language, shelf.pair.is_source,
-                                sorted(shelf.meta.items()), files)).encode()).hexdigest()
 
 
 class PageWriter:

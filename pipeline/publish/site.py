@@ -84,7 +84,7 @@ def _write_language(pages: PageWriter, tag: str, language_shelves: list[Shelf], 
     ordered = by_title(language_shelves)
     groups = topics(ordered)
     topic_list = [(key, name, len(members)) for key, (name, members) in groups.items()]
-    common = {"facts": facts, "words": page_words(words), "topics": topic_list, "feed": any(s.reading_app_files for s in ordered),
+    common = {"facts": facts, "words": page_words(words), "topics": topic_list, "feed": any(s.reading for s in ordered),
               "page_label": lambda **values: words.gettext("Page %(page)s of %(pages)s", **values),
               "date": lambda iso: facts.format_date(datetime.date.fromisoformat(iso)) if iso else ""}
     sequences = [(None, paginate(f"{tag}/index", ordered), "../")]
@@ -125,20 +125,20 @@ def _english(message: str, **values: object) -> str:
 def _articles(shelves: list[Shelf]) -> dict[str, list[Shelf]]:
     found: dict[str, list[Shelf]] = {}
     for shelf in shelves:
-        found.setdefault(shelf.pair.slug, []).append(shelf)
+        found.setdefault(shelf.slug, []).append(shelf)
     return found
 
 
 def _languages(shelves: list[Shelf]) -> dict[str, list[Shelf]]:
     found: dict[str, list[Shelf]] = {}
     for shelf in shelves:
-        found.setdefault(shelf.pair.language, []).append(shelf)
+        found.setdefault(shelf.language, []).append(shelf)
     return found
 
 
 def _source_shelf(shelves: list[Shelf]) -> Shelf:
     """The article in the language it was written in (its title names the article)."""
-    return next((s for s in shelves if s.pair.is_source), shelves[0])
+    return next((s for s in shelves if s.is_source), shelves[0])
 
 
 def _write(config: Config, relative: str, text: str) -> None:
