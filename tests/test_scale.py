@@ -60,12 +60,12 @@ def test_rekeyed_tasks_have_the_keys_a_full_planning_gives(library, monkeypatch)
     assert build(library).replanned == 0
     config = load_config(library)
     state = BuildState(config.cache_dir)
-    rekeyed = {row[0]: row[4] for row in state.task_outputs()}
+    rekeyed = dict(state.db.execute("SELECT path, key FROM expected"))
     with state.transaction():
         state.db.execute("DELETE FROM pairs")
     planned = plan_build(config, state)
     assert planned.replanned == 9
-    assert {row[0]: row[4] for row in state.task_outputs()} == rekeyed
+    assert dict(state.db.execute("SELECT path, key FROM expected")) == rekeyed
     assert len([path for path in rekeyed if path.endswith(".html")]) == 9
     state.close()
 

@@ -44,6 +44,7 @@ class BuildReport:
     plan: BuildPlan | None = None
     replanned: int = 0  # pairs read and translated again
     touched: set[tuple[str, str]] = field(default_factory=set)  # pairs whose tasks ran (built or failed)
+    changed_on_disk: dict[str, tuple[str, str]] = field(default_factory=dict)  # recorded files changed by hand
     seconds: float = 0.0
     published: int = 0  # pages and feeds of the site written (the others showed nothing new)
 
@@ -159,7 +160,8 @@ def _build(config: Config, formats: list[str] | None, slugs: list[str] | None, l
         names = with_dependencies(formats or writer_names())
         _collect_findings(plan, selected, names, report, slugs)
         findings = _findings(report, state)
-        report.cached, stale = _task_status(state, selected, names, lambda rel: _resolved(config, rel))
+        report.changed_on_disk = state.changed_on_disk(lambda relative: _resolved(config, relative))
+        report.cached, stale = _task_status(state, selected, names, report.changed_on_disk)
         findings.cached = report.cached + [task_name(*key, writer) for key, writers in stale.items()
                                            for writer in writers]
         if stale:
@@ -176,29 +178,20 @@ def _build(config: Config, formats: list[str] | None, slugs: list[str] | None, l
 
 
 def _task_status(state: BuildState, selected: list[tuple[str, str]], names: list[str],
-                 locate: Callable[[str], str]) -> tuple[list[str], dict[tuple[str, str], set[str]]]:
+                 changed: dict[str, tuple[str, str]]) -> tuple[list[str], dict[tuple[str, str], set[str]]]:
     """(the selected tasks whose files are all current, {pair: its writers out of date}):
-    from the key each output should have and the one it was recorded with, and the files'
-    size and time. One query and a stat per file; no plan is decoded."""
-    chosen, wanted = set(selected), set(names)
+    a task is current when each of its files was recorded under the key it should have and
+    is on disk as recorded (`changed`: the recorded files that are not). One query; no plan
+    is decoded."""
+    chosen = set(selected)
     planned: dict[tuple[str, str], dict[str, bool]] = {}  # pair -> writer -> all its files current
-    for path, slug, language, writer, key, recorded, size, mtime in state.task_outputs():
-        if writer not in wanted or (slug, language) not in chosen:
-            continue
-        current = recorded == key and _unchanged(locate(path), size, mtime)
-        tasks = planned.setdefault((slug, language), {})
-        tasks[writer] = tasks.get(writer, True) and current
+    for path, slug, language, writer, same_key in state.task_outputs(names):
+        if (slug, language) in chosen:
+            tasks = planned.setdefault((slug, language), {})
+            tasks[writer] = tasks.get(writer, True) and bool(same_key) and path not in changed
     cached = [task_name(*key, name) for key in selected for name in names if planned.get(key, {}).get(name)]
     stale = {key: {name for name, current in tasks.items() if not current} for key, tasks in planned.items()}
     return cached, {key: writers for key, writers in stale.items() if writers}
-
-
-def _unchanged(path: str, size: int | None, mtime: int | None) -> bool:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return False
-    return (stat.st_size, stat.st_mtime_ns) == (size, mtime)
 
 
 def _work(plan: BuildPlan, keys: list[tuple[str, str]], stale: dict[tuple[str, str], set[str]],

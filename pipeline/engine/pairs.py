@@ -121,12 +121,6 @@ def findings_of(pair: PairPlan) -> str | None:
                        "skip_reasons": pair.skip_reasons, "review_state": pair.review_state}, ensure_ascii=False)
 
 
-def reported(slug: str, language: str, findings: str | None) -> PairPlan:
-    """A pair as its findings describe it (for reports of pairs that were not decoded)."""
-    found = json.loads(findings) if findings else {"publishable": True}
-    return PairPlan(slug, language, **found)
-
-
 def expected_of(pair: PairPlan) -> list[tuple[str, str, str]]:
     """Each output of the pair's tasks: (path, writer, the key it should have)."""
     return [(path, task.writer, task.key) for task in pair.tasks.values() for path in task.outputs.values()]

@@ -10,6 +10,7 @@ translated article a writer needs) is made only for tasks that will run.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from pipeline.inputs.images import check_clinic_logo
 from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, orphan_catalogs,
                                   pronunciation_file, source_problems, template_path)
 from pipeline.engine.pairs import (TASK_INFO, PairPlan, StoredProblem, Task, decoded, encoded, expected_of,
-                                   findings_of, rekey, reported)
+                                   findings_of, rekey)
 from pipeline.writers import get_writer, writer_names
 
 PLAN_VERSION = "5"
@@ -89,12 +90,19 @@ class BuildPlan:
             if pair is not None:
                 yield pair
 
-    def findings(self, keys: list[tuple[str, str]]) -> list[PairPlan]:
-        """The pairs of `keys` as far as a report needs them: problems, notes, waiting (a
-        pair with nothing to report is a publishable pair without notes)."""
+    def findings(self, keys: list[tuple[str, str]]) -> Iterator[PairPlan]:
+        """The pairs of `keys` that have something to report (problems, notes, why they
+        wait), as far as a report needs them; the articles of a language mostly say the
+        same, which is read once."""
         if self._findings is None:
             self._findings = self.state.findings() if self.state is not None else {}
-        return [reported(slug, language, self._findings.get((slug, language))) for slug, language in keys]
+        parsed: dict[str, dict] = {}
+        for key in keys:
+            text = self._findings.get(key)
+            if text is not None:
+                if text not in parsed:
+                    parsed[text] = json.loads(text)
+                yield PairPlan(*key, **parsed[text])
 
     def reader_of(self) -> "ProjectReader":
         """The reader of sources and catalogs, made (and its libraries imported) on first use."""
@@ -288,7 +296,7 @@ def _plan_tasks(pair: PairPlan, job: Job, bases: dict[str, str]) -> None:
             continue
         reason = writer.unavailable_reason(job)
         if reason:
-            pair.notes.append(f"{job.stem}: no {writer.NAME}: {reason}")
+            pair.notes.append(f"{job.facts.tag}: no {writer.NAME}: {reason}")  # said once for the language
             continue
         uses = [pair.tasks[name] for name in writer.USES if name in pair.tasks]
         try:

@@ -38,7 +38,7 @@ from pipeline.core.errors import StorageError
 
 STATE_NAME = "state.sqlite"
 RECORD_NAME = "outputs-record.json"
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 TABLES = ("inputs", "pairs", "expected", "outputs", "shelves", "settings")
 
 _SCHEMA = """
@@ -51,7 +51,8 @@ CREATE INDEX IF NOT EXISTS expected_pair ON expected (slug, language);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT, size INTEGER, mtime_ns INTEGER,
                                     sha256 TEXT, info TEXT, slug TEXT, language TEXT, manifest TEXT);
 CREATE INDEX IF NOT EXISTS outputs_pair ON outputs (slug, language);
-CREATE TABLE IF NOT EXISTS shelves (slug TEXT, language TEXT, shelf TEXT, PRIMARY KEY (slug, language));
+CREATE TABLE IF NOT EXISTS shelves (slug TEXT, language TEXT, title TEXT, is_source INTEGER, categories TEXT,
+                                    reading INTEGER, modified TEXT, digest TEXT, PRIMARY KEY (slug, language));
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -198,12 +199,13 @@ class BuildState:
                 self.db.executemany("DELETE FROM expected WHERE slug = ? AND language = ?", gone)
         return gone
 
-    def task_outputs(self) -> Iterator[tuple[str, str, str, str, str, str | None, int | None, int | None]]:
-        """Every planned output: path, slug, language, writer, the key it should have, and
-        the key, size and time it was recorded with (None when never written)."""
+    def task_outputs(self, writers: list[str] | None = None) -> Iterator[tuple[str, str, str, str, bool]]:
+        """Every planned output (of `writers`): path, slug, language, writer, and whether it
+        was recorded under the key it should have."""
+        where = f"WHERE e.writer IN ({', '.join('?' * len(writers))})" if writers is not None else ""
         yield from self.db.execute(
-            "SELECT e.path, e.slug, e.language, e.writer, e.key, o.key, o.size, o.mtime_ns "
-            "FROM expected e LEFT JOIN outputs o ON o.path = e.path")
+            f"SELECT e.path, e.slug, e.language, e.writer, o.key IS e.key "
+            f"FROM expected e LEFT JOIN outputs o ON o.path = e.path {where}", writers or [])
 
     def expected_keys(self, slug: str, language: str) -> dict[str, str]:
         return dict(self.db.execute("SELECT path, key FROM expected WHERE slug = ? AND language = ?", (slug, language)))
@@ -223,10 +225,10 @@ class BuildState:
     def recorded_pairs(self) -> set[tuple[str, str]]:
         return set(self.db.execute("SELECT DISTINCT slug, language FROM outputs"))
 
-    def changed_on_disk(self, locate: Callable[[str], str]) -> set[tuple[str, str]]:
-        """The pairs with a recorded output whose size or time on disk is no longer the
-        recorded one (deleted or edited by hand): metadata only."""
-        changed = set()
+    def changed_on_disk(self, locate: Callable[[str], str]) -> dict[str, tuple[str, str]]:
+        """The recorded outputs whose size or time on disk is no longer the recorded one
+        (deleted, or edited by hand), with their pair: metadata only, a stat per file."""
+        changed = {}
         for relative, size, mtime, slug, language in self.db.execute(
                 "SELECT path, size, mtime_ns, slug, language FROM outputs"):
             try:
@@ -235,7 +237,7 @@ class BuildState:
                     continue
             except OSError:
                 pass
-            changed.add((slug, language))
+            changed[relative] = (slug, language)
         return changed
 
     def record_outputs(self, rows: list[tuple[str, Path, str, bytes, dict]]) -> None:
@@ -256,10 +258,12 @@ class BuildState:
 
     # --- what the site and the manifest last showed -------------------------------------
 
-    def shelves(self) -> dict[tuple[str, str], str]:
-        return {(slug, language): shelf for slug, language, shelf in self.db.execute("SELECT * FROM shelves")}
+    def shelves(self) -> dict[tuple[str, str], tuple]:
+        """What the site shows of each pair: title, is_source, categories (JSON), reading,
+        modified, digest (see publish/listing.py)."""
+        return {(row[0], row[1]): row[2:] for row in self.db.execute("SELECT * FROM shelves")}
 
-    def save_shelves(self, shown: dict[tuple[str, str], str | None], manifest: dict[str, str | None],
+    def save_shelves(self, shown: dict[tuple[str, str], tuple | None], manifest: dict[str, str | None],
                      gone: list[str]) -> None:
         """What the site shows of each pair (None: nothing), each output's manifest line, and
         the outputs no longer on disk (their records dropped)."""
@@ -267,8 +271,8 @@ class BuildState:
             self.db.executemany("DELETE FROM outputs WHERE path = ?", [(path,) for path in gone])
             self.db.executemany("DELETE FROM shelves WHERE slug = ? AND language = ?",
                                 [key for key, shelf in shown.items() if shelf is None])
-            self.db.executemany("INSERT OR REPLACE INTO shelves VALUES (?, ?, ?)",
-                                [(*key, shelf) for key, shelf in shown.items() if shelf is not None])
+            self.db.executemany("INSERT OR REPLACE INTO shelves VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [(*key, *shelf) for key, shelf in shown.items() if shelf is not None])
             self.db.executemany("UPDATE outputs SET manifest = ? WHERE path = ?",
                                 [(line, path) for path, line in manifest.items()])
 

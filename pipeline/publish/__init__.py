@@ -9,7 +9,6 @@ nothing at all when a build changed nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 
@@ -79,13 +78,16 @@ def _changed_pairs(config: Config, state: BuildState, plan: BuildPlan, report: B
     if everything:
         return recorded | set(plan.order)
     changed = set(plan.changed) | (report.touched if report is not None else set())
-    changed |= state.changed_on_disk(lambda relative: str(resolve(config, relative)))
+    if report is None:  # published on its own: see what changed on disk
+        changed |= set(state.changed_on_disk(lambda relative: str(resolve(config, relative))).values())
+    else:  # found by the build before it ran anything; what it wrote since is in `touched`
+        changed |= set(report.changed_on_disk.values())
     return changed | (recorded - set(plan.order))
 
 
 def _update_shelves(config: Config, state: BuildState, plan: BuildPlan, changed: set[tuple[str, str]]) -> None:
     """Work out again, for each changed pair, its manifest lines and its shelf."""
-    shown: dict[tuple[str, str], str | None] = {}
+    shown: dict[tuple[str, str], tuple | None] = {}
     lines: dict[str, str | None] = {}
     gone: list[str] = []
     for slug, language in changed:
@@ -96,7 +98,7 @@ def _update_shelves(config: Config, state: BuildState, plan: BuildPlan, changed:
         lines |= {item.path: manifest_line(item) for item in listed}
         pair = plan.pair(slug, language)
         files = shelf_files(pair, listed)
-        shown[(slug, language)] = json.dumps(shown_of(pair, files), ensure_ascii=False) if files else None
+        shown[(slug, language)] = shown_of(pair, files) if files else None
     state.save_shelves(shown, lines, gone)
 
 

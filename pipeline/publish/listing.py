@@ -66,14 +66,14 @@ class Shelf:
     """Everything the site and the feeds show for one article in one language: the facts
     pages are ordered and grouped by, and the pair and its files, read when first needed."""
 
-    def __init__(self, slug: str, language: str, shown: dict, load: Callable[[], tuple[PairPlan, list[Listed]]]):
+    def __init__(self, slug: str, language: str, shown: tuple, load: Callable[[], tuple[PairPlan, list[Listed]]]):
         self.slug, self.language = slug, language
-        self.title: str = shown["title"]
-        self.is_source: bool = shown["is_source"]
-        self.categories: list[list[str]] = shown["categories"]  # [topic id, its name in this language]
-        self.reading: bool = shown["reading"]  # has files for reading apps (the feeds list it)
-        self.modified: str = shown["modified"]
-        self.digest: str = shown["digest"]
+        self.title: str = shown[0]
+        self.is_source: bool = bool(shown[1])
+        self.categories: list[list[str]] = shown[2]  # [topic id, its name in this language]
+        self.reading: bool = bool(shown[3])  # has files for reading apps (the feeds list it)
+        self.modified: str = shown[4]
+        self.digest: str = shown[5]
         self._load = load
 
     @functools.cached_property
@@ -147,16 +147,15 @@ def shelf_files(pair: PairPlan | None, listed: list[Listed]) -> list[Listed] | N
     return sorted(files, key=lambda item: FORMAT_ORDER.get(item.format, 99))
 
 
-def shown_of(pair: PairPlan, files: list[Listed]) -> dict:
+def shown_of(pair: PairPlan, files: list[Listed]) -> tuple:
     """What the state keeps of a shelf: what pages are ordered and grouped by, and a digest
     of everything its entries show (a page showing it is written again when it changes)."""
     shown = [(item.path, item.size, item.sha256, item.info.get("duration"), item.info.get("engine"),
               item.info.get("voice"), item.info.get("voice_licence"), item.info.get("voice_note")) for item in files]
     digest = hashlib.sha256(repr((pair.slug, pair.language, pair.is_source, sorted(pair.meta.items()),
                                   shown)).encode()).hexdigest()
-    return {"title": pair.meta.get("title", ""), "is_source": pair.is_source,
-            "categories": pair.meta.get("categories", []), "modified": pair.meta.get("modified", ""),
-            "reading": any(item.format in ("epub", "mp3", "brf", "pef") for item in files), "digest": digest}
+    return (pair.meta.get("title", ""), pair.is_source, json.dumps(pair.meta.get("categories", []), ensure_ascii=False),
+            any(item.format in ("epub", "mp3", "brf", "pef") for item in files), pair.meta.get("modified", ""), digest)
 
 
 def shelves(config: Config, state: BuildState, plan: BuildPlan) -> list[Shelf]:
@@ -169,5 +168,13 @@ def shelves(config: Config, state: BuildState, plan: BuildPlan) -> list[Shelf]:
             return pair, shelf_files(pair, listed_of(config, state, plan, slug, language)) or []
         return load
 
-    return [Shelf(slug, language, json.loads(stored[(slug, language)]), loader(slug, language))
-            for slug, language in plan.order if (slug, language) in stored]
+    categories: dict[str, list] = {}  # the articles of a language mostly share their topics: parsed once
+    found = []
+    for slug, language in plan.order:
+        shown = stored.get((slug, language))
+        if shown is not None:
+            if shown[2] not in categories:
+                categories[shown[2]] = json.loads(shown[2])
+            found.append(Shelf(slug, language, (shown[0], shown[1], categories[shown[2]], *shown[3:]),
+                               loader(slug, language)))
+    return found
