@@ -12,8 +12,14 @@ through (its `__init__` run on the way to a submodule) does not bring in its tab
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
+import json
 from pathlib import Path
+from typing import Iterator
+
+from pipeline.core import atomic
+from pipeline.core.errors import HandoutsError
 
 PIPELINE_DIR = Path(__file__).resolve().parents[1]
 NAME_TABLE_SUFFIX = "_MODULES"
@@ -36,11 +42,42 @@ def _packages_on_the_way(module: str, root: Path) -> list[str]:
     return [".".join(parts[:n]) for n in range(1, len(parts))]
 
 
+_KEPT: dict[str, list] = {}  # what `remembered` loaded: path -> [size, mtime_ns, named, tabled]
+_KEEPING: list[bool] = []  # [whether _KEPT gained an entry] while a `remembered` block runs
+
+
+@contextlib.contextmanager
+def remembered(store: Path) -> Iterator[None]:
+    """Keep the imports read in `store` (a JSON file in the build's cache) across processes:
+    parsing the package's modules is a tenth of a second that every build would pay again."""
+    global _KEPT
+    try:
+        _KEPT = json.loads(store.read_text("utf-8"))
+    except (OSError, ValueError):
+        _KEPT = {}
+    _KEEPING.append(False)
+    try:
+        yield
+    finally:
+        if _KEEPING.pop():
+            try:
+                atomic.atomic_write_text(store, json.dumps(_KEPT))
+            except HandoutsError:  # a cache that cannot be written is only slower
+                pass
+
+
 def _imports(path: Path, root: Path) -> tuple[list[str], list[str]]:
     """(modules named by its import statements, modules of its name tables), read once per
     version of the file (every writer's fingerprint walks the same modules)."""
     stat = path.stat()
-    return _parsed_imports(path, root, stat.st_size, stat.st_mtime_ns)
+    kept = _KEPT.get(str(path)) if _KEEPING else None
+    if kept and kept[:2] == [stat.st_size, stat.st_mtime_ns]:
+        return kept[2], kept[3]
+    named, tabled = _parsed_imports(path, root, stat.st_size, stat.st_mtime_ns)
+    if _KEEPING:
+        _KEPT[str(path)] = [stat.st_size, stat.st_mtime_ns, named, tabled]
+        _KEEPING[-1] = True
+    return named, tabled
 
 
 def _statements(nodes: list[ast.stmt]):

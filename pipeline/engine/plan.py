@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from pipeline.engine.imports import remembered
 from pipeline.engine.keys import (digest, environment_fingerprint, job_digest, parts_digest, plan_basis,
                                   planning_fingerprint, task_key, writer_basis)
 from pipeline.engine.state import BuildState
@@ -138,8 +139,8 @@ class BuildPlan:
 def plan_build(config: Config, state: BuildState, jobs: int = 1) -> BuildPlan:
     """Plan every pair of the project, reading only the sources and catalogs whose files
     changed since they were last planned (on `jobs` processes when there are many)."""
-    with steady():  # each language asks the same of the machine (its voice, package versions)
-        return _plan_build(config, state, jobs)
+    with steady(), remembered(config.cache_dir / "imports.json"):  # each language asks the same of the
+        return _plan_build(config, state, jobs)                       # machine; the code's imports read once
 
 
 def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:

@@ -144,10 +144,9 @@ class SettledRecord:
             return None
 
     def save(self, settled: Settled) -> None:
-        """Record this build as complete (called after it wrote everything, inside the lock),
-        unless an input changed while it ran: what it built may not be what is there now."""
-        if inputs_signature(self.config, self.selection) != self.inputs:
-            return
+        """Record this build as complete (called after it wrote everything, inside the lock).
+        The inputs are those seen when it started: an input changed since (while it ran)
+        differs from the record, and the next build takes the ordinary path for it."""
         builds = self._read().get("builds", {})
         builds.pop(self.selection, None)
         builds[self.selection] = {"inputs": self.inputs, "outputs": outputs_signature(self.config),

@@ -263,6 +263,9 @@ class BuildState:
         modified, digest (see publish/listing.py)."""
         return {(row[0], row[1]): row[2:] for row in self.db.execute("SELECT * FROM shelves")}
 
+    def shelf_keys(self) -> set[tuple[str, str]]:
+        return set(self.db.execute("SELECT slug, language FROM shelves"))
+
     def save_shelves(self, shown: dict[tuple[str, str], tuple | None], manifest: dict[str, str | None],
                      gone: list[str]) -> None:
         """What the site shows of each pair (None: nothing), each output's manifest line, and

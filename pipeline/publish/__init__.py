@@ -74,7 +74,7 @@ def _changed_pairs(config: Config, state: BuildState, plan: BuildPlan, report: B
                    everything: bool) -> set[tuple[str, str]]:
     """The pairs whose files or shelf may show differently than at the last publication:
     planned again, built, changed on disk, or gone from the project."""
-    recorded = state.recorded_pairs() | set(state.shelves())
+    recorded = state.recorded_pairs() | state.shelf_keys()
     if everything:
         return recorded | set(plan.order)
     changed = set(plan.changed) | (report.touched if report is not None else set())

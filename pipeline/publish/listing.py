@@ -15,12 +15,10 @@ pair's full plan and files are read only for a page that must be written again.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 from dataclasses import dataclass
-from typing import Callable
 
 from pipeline.engine import BuildPlan, BuildState, PairPlan
 from pipeline.core.config import Config
@@ -66,7 +64,10 @@ class Shelf:
     """Everything the site and the feeds show for one article in one language: the facts
     pages are ordered and grouped by, and the pair and its files, read when first needed."""
 
-    def __init__(self, slug: str, language: str, shown: tuple, load: Callable[[], tuple[PairPlan, list[Listed]]]):
+    __slots__ = ("slug", "language", "title", "is_source", "categories", "reading", "modified", "digest", "_source",
+                 "_loaded_value")
+
+    def __init__(self, slug: str, language: str, shown: tuple, source: "ShelfSource") -> None:
         self.slug, self.language = slug, language
         self.title: str = shown[0]
         self.is_source: bool = bool(shown[1])
@@ -74,11 +75,14 @@ class Shelf:
         self.reading: bool = bool(shown[3])  # has files for reading apps (the feeds list it)
         self.modified: str = shown[4]
         self.digest: str = shown[5]
-        self._load = load
+        self._source = source
+        self._loaded_value: tuple[PairPlan, list[Listed]] | None = None
 
-    @functools.cached_property
+    @property
     def _loaded(self) -> tuple[PairPlan, list[Listed]]:
-        return self._load()
+        if self._loaded_value is None:
+            self._loaded_value = self._source.load(self.slug, self.language)
+        return self._loaded_value
 
     @property
     def pair(self) -> PairPlan:
@@ -158,23 +162,30 @@ def shown_of(pair: PairPlan, files: list[Listed]) -> tuple:
             any(item.format in ("epub", "mp3", "brf", "pef") for item in files), pair.meta.get("modified", ""), digest)
 
 
-def shelves(config: Config, state: BuildState, plan: BuildPlan) -> list[Shelf]:
+@dataclass
+class ShelfSource:
+    """Where a shelf's pair and files are read from when a page shows them."""
+
+    config: Config
+    state: BuildState
+    plan: BuildPlan
+
+    def load(self, slug: str, language: str) -> tuple[PairPlan, list[Listed]]:
+        pair = self.plan.pair(slug, language)
+        return pair, shelf_files(pair, listed_of(self.config, self.state, self.plan, slug, language)) or []
+
+
+def shelves(config: Config, state: BuildState, plan: BuildPlan,
+            stored: dict[tuple[str, str], tuple] | None = None) -> list[Shelf]:
     """Every shelf the site shows, in the plan's order (articles, then languages)."""
-    stored = state.shelves()
-
-    def loader(slug: str, language: str):
-        def load() -> tuple[PairPlan, list[Listed]]:
-            pair = plan.pair(slug, language)
-            return pair, shelf_files(pair, listed_of(config, state, plan, slug, language)) or []
-        return load
-
+    stored = state.shelves() if stored is None else stored
+    source = ShelfSource(config, state, plan)
     categories: dict[str, list] = {}  # the articles of a language mostly share their topics: parsed once
     found = []
-    for slug, language in plan.order:
-        shown = stored.get((slug, language))
+    for key in plan.order:
+        shown = stored.get(key)
         if shown is not None:
             if shown[2] not in categories:
                 categories[shown[2]] = json.loads(shown[2])
-            found.append(Shelf(slug, language, (shown[0], shown[1], categories[shown[2]], *shown[3:]),
-                               loader(slug, language)))
+            found.append(Shelf(key[0], key[1], (shown[0], shown[1], categories[shown[2]], *shown[3:]), source))
     return found
