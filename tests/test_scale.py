@@ -103,3 +103,59 @@ def test_a_state_of_another_version_is_one_note_and_made_anew(library, capsys):
         f"note: the build state {state} was made by another version of handouts (state schema 1, this version's "
         f"is {SCHEMA_VERSION}); made it anew from the files on disk"]
     assert captured.out.startswith("built 1, up to date 8,")
+
+
+def _edit_spanish(root: Path, slug: str) -> None:
+    catalog = root / "translations" / "es" / "LC_MESSAGES" / f"{slug}.po"
+    text = catalog.read_text("utf-8")
+    edited = text.replace("Las investigaciones sobre el tratamiento", "La investigación sobre el tratamiento")
+    assert edited != text
+    catalog.write_text(edited, "utf-8")
+
+
+@pytest.fixture
+def only_changed_pairs(monkeypatch):
+    """Fails a build that fingerprints every pair (what a build does when more than
+    article catalogs changed)."""
+    from pipeline.engine.fingerprints import Fingerprints
+
+    def refuse(self, sources):
+        raise AssertionError("every pair was fingerprinted although only one catalog changed")
+
+    monkeypatch.setattr(Fingerprints, "all", refuse)
+
+
+def test_an_edited_catalog_is_planned_without_looking_at_the_other_pairs(library, only_changed_pairs):
+    _edit_spanish(library, f"{SLUG}-002")
+    report = build(library)
+    assert report.built == [f"{SLUG}-002.es.html"] and report.replanned == 1
+    assert len(report.cached) == 8 and len(report.plan.order) == 9
+
+
+def test_anything_but_article_catalogs_changed_looks_at_every_pair(library, monkeypatch):
+    from pipeline.engine.fingerprints import Fingerprints
+
+    calls = []
+    original = Fingerprints.all
+    monkeypatch.setattr(Fingerprints, "all", lambda self, sources: calls.append(1) or original(self, sources))
+    source = library / "sources" / f"{SLUG}-001.md"
+    source.write_text(source.read_text("utf-8") + "\n", "utf-8")
+    assert build(library).built == [] and calls == [1]
+    pronunciation = library / "translations" / "es" / "pronunciation.toml"
+    pronunciation.write_text(pronunciation.read_text("utf-8") + "\n", "utf-8")
+    assert build(library).built == [] and calls == [1, 1]
+
+
+def test_a_broken_source_is_still_reported_when_only_a_catalog_changed(library, capsys):
+    from pipeline.cli.main import main
+
+    broken = library / "sources" / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n\nText.\n", "utf-8")
+    runs = []
+    for edit in (None, f"{SLUG}-001"):
+        if edit:
+            _edit_spanish(library, edit)
+        code = main(["--root", str(library), "build", "--format", "html", "-q", "--jobs", "1"])
+        runs.append((code, [line for line in capsys.readouterr().err.splitlines() if "broken.md" in line]))
+    assert runs[0][0] == runs[1][0] == 1
+    assert runs[0][1] == runs[1][1] and len(runs[1][1]) == 1

@@ -23,6 +23,9 @@ from pathlib import Path
 from pipeline.core.errors import StorageError
 
 _TEMP_DIR: Path | None = None
+# The files written or removed since `keep_journal()`: a build's record of what it changed
+# (engine/settled.py), so that it need not look at every file again.
+_JOURNAL: set[str] | None = None
 
 FULL = {errno.ENOSPC, errno.EDQUOT}
 READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -46,6 +49,25 @@ def clean_temp_dir() -> int:
         leftover.unlink(missing_ok=True)
         count += 1
     return count
+
+
+def keep_journal() -> None:
+    global _JOURNAL
+    _JOURNAL = set()
+
+
+def journal() -> set[str]:
+    """The files written or removed since `keep_journal()`, and stop keeping them."""
+    global _JOURNAL
+    found, _JOURNAL = _JOURNAL or set(), None
+    return found
+
+
+def remove(path: Path) -> None:
+    """Delete a file (journaled, see above)."""
+    path.unlink(missing_ok=True)
+    if _JOURNAL is not None:
+        _JOURNAL.add(str(path))
 
 
 def make_folder(folder: Path) -> None:
@@ -72,6 +94,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+        if _JOURNAL is not None:
+            _JOURNAL.add(str(path))
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):

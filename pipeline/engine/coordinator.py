@@ -137,30 +137,34 @@ def build(
         if settled is not None:  # nothing changed since the last complete build
             _replay(settled, report)
         else:
-            findings = _build(config, formats, slugs, languages, (jobs, scheduler, scheduler_timeout), progress,
-                              after_task, finish, report)
+            atomic.keep_journal()
+            try:
+                findings = _build(config, formats, slugs, languages, (jobs, scheduler, scheduler_timeout), progress,
+                                  after_task, finish, report, record)
+            finally:
+                written = atomic.journal()
             if not report.failed:  # complete: the next build with nothing changed is answered from here
-                record.save(findings)
+                record.save(findings, written)
     report.seconds = time.perf_counter() - clock
     return report
 
 
 def _build(config: Config, formats: list[str] | None, slugs: list[str] | None, languages: list[str] | None,
            running: tuple[int, str | None, float], progress: Progress | None, after_task: Callable | None,
-           finish: Callable | None, report: BuildReport) -> Settled:
+           finish: Callable | None, report: BuildReport, record: SettledRecord) -> Settled:
     """Plan, find what is out of date, run it, publish; what a build with nothing to do says."""
     jobs, scheduler, scheduler_timeout = running
     atomic.set_temp_dir(config.cache_dir / "tmp")
     atomic.clean_temp_dir()
     state = BuildState(config.cache_dir)
     try:
-        plan = _plan_with(config, state, report, jobs)
+        plan = _plan_with(config, state, report, jobs, record.inputs)
         report.plan, report.replanned = plan, plan.replanned
         selected = plan.select(slugs, languages)
         names = with_dependencies(formats or writer_names())
         _collect_findings(plan, selected, names, report, slugs)
         findings = _findings(report, state)
-        report.changed_on_disk = state.changed_on_disk(lambda relative: _resolved(config, relative))
+        report.changed_on_disk = state.changed_on_disk(lambda relative: _resolved(config, relative), record.outputs)
         report.cached, stale = _task_status(state, selected, names, report.changed_on_disk)
         findings.cached = report.cached + [task_name(*key, writer) for key, writers in stale.items()
                                            for writer in writers]
@@ -223,16 +227,18 @@ def _replay(settled: Settled, report: BuildReport) -> None:
     report.waiting = [PairPlan(publishable=False, **entry) for entry in settled.waiting]
 
 
-def _plan_with(config: Config, state: BuildState, report: BuildReport, jobs: int) -> BuildPlan:
-    """Plan from the state; a state found damaged is made anew from the files on disk first."""
+def _plan_with(config: Config, state: BuildState, report: BuildReport, jobs: int,
+               inputs: dict[str, tuple[int, int, int]]) -> BuildPlan:
+    """Plan from the state; a state found damaged is made anew from the files on disk first.
+    `inputs`: the files under sources/ and translations/ as this build found them."""
     try:
         if not state.recovered:
-            return plan_build(config, state, jobs)
+            return plan_build(config, state, jobs, inputs)
     except sqlite3.DatabaseError as error:
         state.reset(error)
     report.notices.append(state.recovered)
     state.restore_outputs(lambda relative: _resolved(config, relative))
-    return plan_build(config, state, jobs)
+    return plan_build(config, state, jobs, inputs)
 
 
 def _collect_findings(plan: BuildPlan, selected: list[tuple[str, str]], names: list[str], report: BuildReport,

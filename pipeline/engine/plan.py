@@ -11,28 +11,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from pipeline.engine.fingerprints import PLANNED, Fingerprints, only_catalogs_changed
 from pipeline.engine.imports import remembered
-from pipeline.engine.keys import (digest, environment_fingerprint, job_digest, parts_digest, plan_basis,
-                                  planning_fingerprint, task_key, writer_basis)
+from pipeline.engine.keys import digest, job_digest, parts_digest, plan_basis, task_key, writer_basis
 from pipeline.engine.state import BuildState
 from pipeline.core.config import Config
 from pipeline.core.errors import HandoutsError
 from pipeline.core.job import Job
 from pipeline.core.machine import steady
-from pipeline.core.locales import to_bcp47, to_catalog_id
+from pipeline.core.locales import to_bcp47
 from pipeline.inputs.images import check_clinic_logo
-from pipeline.core.layout import (UI_DOMAIN, catalog_file, catalog_folder_problems, find_sources, orphan_catalogs,
-                                  pronunciation_file, source_problems, template_path)
+from pipeline.core.layout import catalog_folder_problems, find_sources, orphan_catalogs, source_problems
 from pipeline.engine.pairs import (TASK_INFO, PairPlan, StoredProblem, Task, decoded, encoded, expected_of,
                                    findings_of, rekey)
 from pipeline.writers import get_writer, writer_names
 
-PLAN_VERSION = "5"
 JOBS_KEPT = 64  # jobs kept for the tasks that use them: a pair's tasks run close together
 PAIRS_KEPT = 512  # decoded pairs kept: the pairs a build runs or publishes are asked for again soon
 SAVE_EVERY = 500  # planned pairs are stored in batches: a library's plans never all sit in memory
@@ -136,9 +133,14 @@ class BuildPlan:
         return self._jobs[(slug, language)]
 
 
-def plan_build(config: Config, state: BuildState, jobs: int = 1) -> BuildPlan:
+def plan_build(config: Config, state: BuildState, jobs: int = 1,
+               inputs: dict[str, tuple[int, int, int]] | None = None) -> BuildPlan:
     """Plan every pair of the project, reading only the sources and catalogs whose files
-    changed since they were last planned (on `jobs` processes when there are many)."""
+    changed since they were last planned (on `jobs` processes when there are many).
+    `inputs`: the files under sources/ and translations/ as a scan just found them (see
+    settled.py): when only article catalogs changed, only their pairs are looked at."""
+    if inputs is not None:
+        state.use_scan([config.sources_dir, config.translations_dir], inputs)
     with steady(), remembered(config.cache_dir / "imports.json"):  # each language asks the same of the
         return _plan_build(config, state, jobs)                       # machine; the code's imports read once
 
@@ -152,19 +154,24 @@ def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
     plan.bases = {name: writer_basis(config, name) for name in writer_names()}
     plan.plan_bases = {name: plan_basis(config, name) for name in writer_names()}
     saver = _Saver(state, digest(plan.plan_bases), digest(plan.bases))
-    known = state.pair_rows()
+    fingerprints = Fingerprints(plan, state, saver)
+    planned_with = digest(fingerprints.base, fingerprints.ui_hashes, saver.plan_bases, saver.bases,
+                          [path.name for path in sources])
+    affected = only_catalogs_changed(plan, state, planned_with)
     todo: list[tuple[Path, str, str]] = []  # pairs to plan again: (source, language, fingerprint)
-    for path, tag, fingerprint in _fingerprints(plan, state, sources, saver, known):
-        plan.order.append((path.stem, tag))
-        row = known.get((path.stem, tag))
-        pair = None
-        if row and row[:2] == (fingerprint, saver.plan_bases) and row[2] != saver.bases:
+    for path, tag, fingerprint in (fingerprints.of(affected) if affected is not None else fingerprints.all(sources)):
+        if affected is None:
+            plan.order.append((path.stem, tag))
+        row = fingerprints.known(path.stem, tag)
+        if row and row[:2] == (fingerprint, saver.plan_bases):
+            if row[2] == saver.bases:
+                continue  # unchanged
             pair = plan.pair(path.stem, tag)  # a writer's code changed: its tasks get new keys, nothing is read
             if pair is not None:
                 rekey(pair, plan.bases)
                 saver.add(pair, fingerprint)
-        if pair is None and (not row or row[:2] != (fingerprint, saver.plan_bases)):
-            todo.append((path, tag, fingerprint))  # its inputs, or a writer's settings, changed
+                continue
+        todo.append((path, tag, fingerprint))  # its inputs, or a writer's settings, changed
     for pair, fingerprint in _plan_again(plan, todo, jobs):
         plan.remember(pair)
         saver.add(pair, fingerprint)
@@ -173,45 +180,12 @@ def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
     if sources:  # (with no article at all, that is the one thing to say)
         plan.notes += orphan_catalogs(config, {path.stem for path in sources})
     state.flush_inputs()
-    state.forget_pairs(set(plan.order) | {(p.stem, "") for p in sources})
+    if affected is None:  # (a planning of the changed catalogs only leaves all this as it was)
+        state.forget_pairs(set(plan.order) | {(p.stem, "") for p in sources})
+        state.set_setting(PLANNED, json.dumps({"with": planned_with, "order": plan.order,
+                                               "problems": [p.one_line() for p in plan.problems
+                                                            if isinstance(p, StoredProblem)]}))
     return plan
-
-
-def _fingerprints(plan: BuildPlan, state: BuildState, sources: list[Path], saver: "_Saver",
-                  known: dict) -> Iterator[tuple[Path, str, str]]:
-    """(source, language, fingerprint of its inputs) of every pair, from file metadata."""
-    config, file_hash = plan.config, state.file_hash
-    logo = config.clinic.logo if config.clinic and config.clinic.logo else None
-    base = digest(PLAN_VERSION, planning_fingerprint(file_hash), config.settings_for("plan"),
-                  environment_fingerprint(config), file_hash(logo) if logo else "")
-    ui_hashes = (file_hash(template_path(config.translations_dir, UI_DOMAIN)),)
-    translations = str(config.translations_dir)  # paths as strings: this loop runs for every pair
-    shared: dict[str, tuple[str, str]] = {}  # per language: its template words and pronunciation list
-    for path in sources:
-        about = _about(plan, state, path, digest(base, file_hash(path)), saver, known)
-        if about.get("problem"):
-            plan.problems.append(StoredProblem(about["problem"]))
-            continue
-        source_hash = file_hash(path)
-        images = [file_hash(os.path.join(config.sources_dir, name)) for name in about["images"]]
-        for tag in config.languages_for(about["language"]):
-            catalog_id = to_catalog_id(tag)
-            if catalog_id not in shared:
-                shared[catalog_id] = (file_hash(catalog_file(translations, catalog_id, UI_DOMAIN)),
-                                      file_hash(pronunciation_file(translations, catalog_id)))
-            article_catalog = file_hash(catalog_file(translations, catalog_id, path.stem))
-            yield path, tag, digest(base, tag, source_hash, images, ui_hashes, article_catalog, *shared[catalog_id])
-
-
-def _about(plan: BuildPlan, state: BuildState, path: Path, fingerprint: str, saver: "_Saver", known: dict) -> dict:
-    """What planning knows of a source (its language, images, or its problem), read again
-    only when the source changed."""
-    row = known.get((path.stem, ""))
-    about = decoded(state.pair_plan(path.stem, "")) if row and row[0] == fingerprint else None
-    if not isinstance(about, dict):
-        about = _about_article(plan.reader_of(), path)
-        saver.add_about(path.stem, about, fingerprint)
-    return about
 
 
 class _Saver:
@@ -247,20 +221,6 @@ def _plan_again(plan: BuildPlan, todo: list[tuple[Path, str, str]], jobs: int) -
         return
     for path, tag, fingerprint in todo:
         yield plan_pair(plan, path, tag), fingerprint
-
-
-def _about_article(reader: ProjectReader, path: Path) -> dict:
-    """What planning needs to know of a source without reading it again: its language and
-    the images it uses (their hashes join the fingerprint of its pairs), or its problem."""
-    before = len(reader.problems)
-    article = reader.article(path)
-    if article is None:
-        problem = reader.problems.pop(before)
-        return {"problem": problem.one_line()}
-    from pipeline.core.document import Figure, walk_blocks
-
-    images = sorted({b.src for b in walk_blocks(article.blocks) if isinstance(b, Figure)})
-    return {"language": article.meta.source_language, "images": images}
 
 
 def plan_pair(plan: BuildPlan, path: Path, tag: str) -> PairPlan:

@@ -57,71 +57,71 @@ def selection_key(formats: list[str] | None, slugs: list[str] | None, languages:
     return repr((sorted(formats or []), sorted(slugs or []), sorted(languages or []), publishing))
 
 
-def inputs_signature(config: Config, selection: str) -> str:
-    from pipeline.engine.keys import environment_fingerprint
-
-    digest = hashlib.sha256(repr((VERSION, selection, config)).encode())
-    for folder in (config.sources_dir, config.translations_dir):
-        _tree(Path(folder), digest)
-    _tree(PIPELINE_DIR, digest, skip=("__pycache__",))
-    _files([config.path, *(config.cache_dir / name for name in CACHE_FILES),
-            *([config.clinic.logo] if config.clinic and config.clinic.logo else [])], digest)
-    digest.update(environment_fingerprint(config).encode())
-    return digest.hexdigest()
-
-
-def outputs_signature(config: Config) -> str:
-    """The outputs and the build's artifacts. (Not the build state: it is a cache of what is
-    on disk, which `handouts status` also writes; a damaged one is found, and made anew,
-    by the next build that has work to do.)"""
-    digest = hashlib.sha256()
-    for folder in (config.outputs_dir, config.cache_dir / "artifacts"):
-        _tree(Path(folder), digest)
-    return digest.hexdigest()
-
-
-def _tree(folder: Path, digest, skip: tuple[str, ...] = ()) -> None:
-    """Every file and folder under `folder`: relative path, size, time and inode."""
-    pending = [str(folder)]
+def scan(folders: list[Path], skip: tuple[str, ...] = ()) -> dict[str, tuple[int, int, int]]:
+    """Every file under `folders`: absolute path -> (size, time, inode); a folder or entry
+    that cannot be read counts by its error number (-errno, 0, 0)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    pending = [str(folder) for folder in folders]
     while pending:
         current = pending.pop()
         try:
-            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
-        except OSError as error:  # gone, unreadable: counts as such
-            digest.update(f"{current}\0{error.errno}\n".encode())
+            entries = list(os.scandir(current))
+        except FileNotFoundError:
             continue
-        rows = []
+        except OSError as error:  # unreadable: counts as such
+            found[current] = (-(error.errno or 1), 0, 0)
+            continue
         for entry in entries:
             if entry.name in skip:
                 continue
             try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                    continue
                 stat = entry.stat(follow_symlinks=False)
+                found[entry.path] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
             except OSError as error:
-                rows.append(f"{entry.name}\0{error.errno}")
-                continue
-            rows.append(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}")
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(entry.path)
-        digest.update(f"{current}\n".encode() + "\n".join(rows).encode(errors="surrogateescape"))
+                found[entry.path] = (-(error.errno or 1), 0, 0)
+    return found
 
 
-def _files(paths: list, digest) -> None:
+def signature(files: dict[str, tuple[int, int, int]], *parts: object) -> str:
+    digest = hashlib.sha256(repr(parts).encode())
+    digest.update("\n".join(f"{path}\0{size}\0{mtime}\0{inode}" for path, (size, mtime, inode)
+                             in sorted(files.items())).encode(errors="surrogateescape"))
+    return digest.hexdigest()
+
+
+def _files(paths: list) -> dict[str, tuple[int, int, int]]:
+    found = {}
     for path in paths:
         try:
             stat = os.stat(path)
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}\n".encode())
+            found[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         except OSError as error:
-            digest.update(f"{path}\0{error.errno}\n".encode())
+            found[str(path)] = (-(error.errno or 1), 0, 0)
+    return found
 
 
 class SettledRecord:
-    """The records of the last complete builds, one per selection, in the cache folder."""
+    """The records of the last complete builds, one per selection, in the cache folder.
+    Its scans serve the build too: `inputs` (sources and translations) lets planning look
+    only at the files that changed, `outputs` tells what was changed on disk by hand."""
 
     def __init__(self, config: Config, selection: str) -> None:
+        from pipeline.engine.keys import environment_fingerprint
+
         self.config = config
         self.path = Path(config.cache_dir) / RECORD_NAME
         self.selection = selection
-        self.inputs = inputs_signature(config, selection)
+        self.inputs = scan([config.sources_dir, config.translations_dir])
+        others = scan([PIPELINE_DIR], skip=("__pycache__",)) | _files(
+            [config.path, *(config.cache_dir / name for name in CACHE_FILES),
+             *([config.clinic.logo] if config.clinic and config.clinic.logo else [])])
+        self.inputs_signature = signature(self.inputs | others, VERSION, selection, config,
+                                          environment_fingerprint(config))
+        self.output_roots = [Path(config.outputs_dir), Path(config.cache_dir) / "artifacts"]
+        self.outputs = scan(self.output_roots)
 
     def _read(self) -> dict:
         try:
@@ -134,22 +134,31 @@ class SettledRecord:
         """The report of the last complete build of this selection, when nothing it was made
         from has changed since; else None."""
         entry = self._read().get("builds", {}).get(self.selection)
-        if not isinstance(entry, dict) or entry.get("inputs") != self.inputs:
+        if not isinstance(entry, dict) or entry.get("inputs") != self.inputs_signature:
             return None
-        if entry.get("outputs") != outputs_signature(self.config):
+        if entry.get("outputs") != signature(self.outputs):
             return None
         try:
             return Settled(**entry["report"])
         except (TypeError, KeyError):
             return None
 
-    def save(self, settled: Settled) -> None:
+    def save(self, settled: Settled, written: set[str]) -> None:
         """Record this build as complete (called after it wrote everything, inside the lock).
         The inputs are those seen when it started: an input changed since (while it ran)
-        differs from the record, and the next build takes the ordinary path for it."""
+        differs from the record, and the next build takes the ordinary path for it. The
+        outputs are those seen when it started and the files it wrote or removed since
+        (`written`): a file changed meanwhile by anything else differs from the record too."""
+        outputs = dict(self.outputs)
+        roots = tuple(f"{root}{os.sep}" for root in self.output_roots)
+        for path, stat in _files(sorted(path for path in written if path.startswith(roots))).items():
+            if stat[0] < 0:
+                outputs.pop(path, None)
+            else:
+                outputs[path] = stat
         builds = self._read().get("builds", {})
         builds.pop(self.selection, None)
-        builds[self.selection] = {"inputs": self.inputs, "outputs": outputs_signature(self.config),
+        builds[self.selection] = {"inputs": self.inputs_signature, "outputs": signature(outputs),
                                   "report": settled.__dict__}
         kept = dict(list(builds.items())[-KEPT_SELECTIONS:])
         atomic.atomic_write_text(self.path, json.dumps({"version": VERSION, "builds": kept}, ensure_ascii=False))

@@ -27,18 +27,17 @@ the recorded checksum, and only the others are built again.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from pipeline.core import atomic
 from pipeline.core.errors import StorageError
+from pipeline.engine.outputs_table import SCHEMA_VERSION, OutputsTable
 
 STATE_NAME = "state.sqlite"
 RECORD_NAME = "outputs-record.json"
-SCHEMA_VERSION = "8"
 TABLES = ("inputs", "pairs", "expected", "outputs", "shelves", "settings")
 
 _SCHEMA = """
@@ -57,7 +56,7 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT);
 """
 
 
-class BuildState:
+class BuildState(OutputsTable):
     """The state database of one project (in its cache folder)."""
 
     def __init__(self, cache_dir: Path) -> None:
@@ -74,6 +73,7 @@ class BuildState:
             self.db = self._open()
         self._inputs: dict[str, tuple] | None = None
         self._pending_inputs: list[tuple] = []
+        self._scanned: tuple[tuple[str, ...], dict[str, tuple[int, int, int]]] = ((), {})
 
     def _open(self) -> sqlite3.Connection:
         """Connect, and read every table through once, so that a damaged file is found here
@@ -123,7 +123,8 @@ class BuildState:
                             hint="free some space or make the cache folder writable, then build again")
 
     def close(self) -> None:
-        self.flush_inputs()
+        """Close; file hashes not flushed are dropped: a planning that did not finish must not
+        leave files recorded as seen whose pairs it did not store (the next one would skip them)."""
         self.db.close()
 
     def transaction(self) -> "_Transaction":
@@ -131,23 +132,52 @@ class BuildState:
 
     # --- input files -----------------------------------------------------------------
 
+    def use_scan(self, roots: list[Path], files: dict[str, tuple[int, int, int]]) -> None:
+        """The files under `roots` as a scan just found them (absolute path -> size, time,
+        inode): `file_hash` takes their metadata from it instead of asking again."""
+        self._scanned = (tuple(f"{root}{os.sep}" for root in roots), files)
+
+    def inputs_changed(self) -> list[str] | None:
+        """The scanned files whose metadata is not the one last hashed, and the files last
+        hashed under the scanned folders that are gone (None: nothing was scanned)."""
+        roots, files = self._scanned
+        if not roots:
+            return None
+        known = self._known_inputs()
+        changed = [path for path, stat in files.items() if known.get(path, ())[:3] != stat]
+        return changed + [path for path in known if path.startswith(roots) and path not in files]
+
+    def _known_inputs(self) -> dict[str, tuple]:
+        if self._inputs is None:
+            self._inputs = {row[0]: row[1:] for row in self.db.execute("SELECT * FROM inputs")}
+        return self._inputs
+
+    def _stat(self, key: str) -> tuple[int, int, int] | None:
+        roots, files = self._scanned
+        if roots and key.startswith(roots):
+            found = files.get(key)
+            return found if found is None or found[0] >= 0 else None
+        try:
+            stat = os.stat(key)
+        except FileNotFoundError:
+            return None
+        return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
     def file_hash(self, path: Path | str) -> str:
         """SHA-256 of a file, read only when its size, time or inode changed since it was
         last hashed; "" when the file does not exist."""
-        if self._inputs is None:
-            self._inputs = {row[0]: row[1:] for row in self.db.execute("SELECT * FROM inputs")}
+        known_inputs = self._known_inputs()
         key = str(path)
-        try:
-            stat = os.stat(path)
-        except FileNotFoundError:
+        stat = self._stat(key)
+        if stat is None:
             return ""
-        known = self._inputs.get(key)
-        if known and known[:3] == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+        known = known_inputs.get(key)
+        if known and known[:3] == stat:
             return known[3]
         with open(path, "rb") as handle:
             digest = hashlib.sha256(handle.read()).hexdigest()
-        row = (stat.st_size, stat.st_mtime_ns, stat.st_ino, digest)
-        self._inputs[key] = row
+        row = (*stat, digest)
+        known_inputs[key] = row
         self._pending_inputs.append((key, *row))
         return digest
 
@@ -210,126 +240,6 @@ class BuildState:
     def expected_keys(self, slug: str, language: str) -> dict[str, str]:
         return dict(self.db.execute("SELECT path, key FROM expected WHERE slug = ? AND language = ?", (slug, language)))
 
-    # --- written outputs -------------------------------------------------------------
-
-    def outputs(self) -> dict[str, dict[str, Any]]:
-        """Every recorded output: relative path -> key, size, mtime_ns, sha256 and info."""
-        return {path: _entry(key, size, mtime, sha, info) for path, key, size, mtime, sha, info
-                in self.db.execute("SELECT path, key, size, mtime_ns, sha256, info FROM outputs")}
-
-    def outputs_of(self, slug: str, language: str) -> dict[str, dict[str, Any]]:
-        return {path: _entry(key, size, mtime, sha, info) for path, key, size, mtime, sha, info in self.db.execute(
-            "SELECT path, key, size, mtime_ns, sha256, info FROM outputs WHERE slug = ? AND language = ?",
-            (slug, language))}
-
-    def recorded_pairs(self) -> set[tuple[str, str]]:
-        return set(self.db.execute("SELECT DISTINCT slug, language FROM outputs"))
-
-    def changed_on_disk(self, locate: Callable[[str], str]) -> dict[str, tuple[str, str]]:
-        """The recorded outputs whose size or time on disk is no longer the recorded one
-        (deleted, or edited by hand), with their pair: metadata only, a stat per file."""
-        changed = {}
-        for relative, size, mtime, slug, language in self.db.execute(
-                "SELECT path, size, mtime_ns, slug, language FROM outputs"):
-            try:
-                stat = os.stat(locate(relative))
-                if (stat.st_size, stat.st_mtime_ns) == (size, mtime):
-                    continue
-            except OSError:
-                pass
-            changed[relative] = (slug, language)
-        return changed
-
-    def record_outputs(self, rows: list[tuple[str, Path, str, bytes, dict]]) -> None:
-        """Record the files one task wrote, in one transaction."""
-        values = []
-        for relative, path, key, data, info in rows:
-            stat = path.stat()
-            values.append((relative, key, stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest(),
-                           json.dumps(info, ensure_ascii=False, sort_keys=True), info["slug"], info["language"]))
-        with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO outputs (path, key, size, mtime_ns, sha256, info, slug, "
-                                "language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
-            self.db.execute("UPDATE settings SET value = value + 1 WHERE name = 'generation'")
-
-    def generation(self) -> int:
-        """How many times outputs were recorded: anything built since a moment changes it."""
-        return int(self.setting("generation") or 0)
-
-    # --- what the site and the manifest last showed -------------------------------------
-
-    def shelves(self) -> dict[tuple[str, str], tuple]:
-        """What the site shows of each pair: title, is_source, categories (JSON), reading,
-        modified, digest (see publish/listing.py)."""
-        return {(row[0], row[1]): row[2:] for row in self.db.execute("SELECT * FROM shelves")}
-
-    def shelf_keys(self) -> set[tuple[str, str]]:
-        return set(self.db.execute("SELECT slug, language FROM shelves"))
-
-    def save_shelves(self, shown: dict[tuple[str, str], tuple | None], manifest: dict[str, str | None],
-                     gone: list[str]) -> None:
-        """What the site shows of each pair (None: nothing), each output's manifest line, and
-        the outputs no longer on disk (their records dropped)."""
-        with self.transaction():
-            self.db.executemany("DELETE FROM outputs WHERE path = ?", [(path,) for path in gone])
-            self.db.executemany("DELETE FROM shelves WHERE slug = ? AND language = ?",
-                                [key for key, shelf in shown.items() if shelf is None])
-            self.db.executemany("INSERT OR REPLACE INTO shelves VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                [(*key, *shelf) for key, shelf in shown.items() if shelf is not None])
-            self.db.executemany("UPDATE outputs SET manifest = ? WHERE path = ?",
-                                [(line, path) for path, line in manifest.items()])
-
-    def manifest_lines(self) -> list[str]:
-        return [line for line, in self.db.execute(
-            "SELECT manifest FROM outputs WHERE manifest IS NOT NULL ORDER BY path")]
-
-    # --- the record of outputs, for a state made anew -----------------------------------
-
-    def has_record(self) -> bool:
-        return self.record_path.exists()
-
-    def write_record(self, force: bool = False) -> None:
-        """Keep the outputs table beside the database (see the module's docstring), when a
-        good share of it changed since the last time (it is read only to make a damaged
-        state anew, and each of its rows is checked against the file's checksum then)."""
-        generation, written = self.generation(), int(self.setting("record generation") or -1)
-        count = self.db.execute("SELECT count(*) FROM outputs").fetchone()[0]
-        if not force and self.has_record() and generation - written <= max(100, count // 100):
-            return
-        rows = [[path, key, size, sha, info] for path, key, size, sha, info
-                in self.db.execute("SELECT path, key, size, sha256, info FROM outputs ORDER BY path")]
-        atomic.atomic_write_text(self.record_path, json.dumps({"schema": SCHEMA_VERSION, "outputs": rows}))
-        self.set_setting("record generation", str(generation))
-
-    def restore_outputs(self, locate: Callable[[str], str]) -> int:
-        """Take back, from the record, every output whose bytes on disk still have the
-        recorded size and checksum; return how many."""
-        try:
-            record = json.loads(self.record_path.read_text("utf-8"))
-            rows = record["outputs"] if record.get("schema") == SCHEMA_VERSION else []
-        except (OSError, ValueError, KeyError, TypeError):
-            return 0
-        restored = []
-        for relative, key, size, sha, info in rows:
-            path = locate(relative)
-            try:
-                stat = os.stat(path)
-                if stat.st_size != size:
-                    continue
-                with open(path, "rb") as handle:
-                    if hashlib.sha256(handle.read()).hexdigest() != sha:
-                        continue
-            except OSError:
-                continue
-            about = json.loads(info)
-            restored.append((relative, key, stat.st_size, stat.st_mtime_ns, sha, info, about.get("slug"),
-                             about.get("language")))
-        if restored:
-            with self.transaction():
-                self.db.executemany("INSERT OR REPLACE INTO outputs (path, key, size, mtime_ns, sha256, info, slug, "
-                                    "language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", restored)
-        return len(restored)
-
     # --- settings --------------------------------------------------------------------
 
     def setting(self, name: str) -> str | None:
@@ -339,10 +249,6 @@ class BuildState:
     def set_setting(self, name: str, value: str) -> None:
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (name, value))
-
-
-def _entry(key: str, size: int, mtime: int, sha: str, info: str) -> dict[str, Any]:
-    return {"key": key, "size": size, "mtime_ns": mtime, "sha256": sha, **json.loads(info)}
 
 
 def _schema_of(db: sqlite3.Connection) -> str | None:

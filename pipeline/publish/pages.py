@@ -96,5 +96,5 @@ class PageWriter:
 
     def finish(self) -> None:
         for path in sorted(set(self.before) - set(self.now)):
-            (self.config.outputs_dir / path).unlink(missing_ok=True)
+            atomic.remove(self.config.outputs_dir / path)
         self.state.set_setting(SETTING, json.dumps(self.now, sort_keys=True))
