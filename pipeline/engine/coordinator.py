@@ -9,6 +9,7 @@ vouches for a file it did not see written; the next build resumes from there.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import os
@@ -184,18 +185,24 @@ def _build(config: Config, formats: list[str] | None, slugs: list[str] | None, l
 def _task_status(state: BuildState, selected: list[tuple[str, str]], names: list[str],
                  changed: dict[str, tuple[str, str]]) -> tuple[list[str], dict[tuple[str, str], set[str]]]:
     """(the selected tasks whose files are all current, {pair: its writers out of date}):
-    a task is current when each of its files was recorded under the key it should have and
-    is on disk as recorded (`changed`: the recorded files that are not). One query; no plan
-    is decoded."""
+    a task is out of date when one of its files was not recorded under the key it should
+    have, or is not on disk as recorded (`changed`). Queries, no plan decoded."""
     chosen = set(selected)
-    planned: dict[tuple[str, str], dict[str, bool]] = {}  # pair -> writer -> all its files current
-    for path, slug, language, writer, same_key in state.task_outputs(names):
+    stale: dict[tuple[str, str], set[str]] = {}
+    for path, slug, language, writer in state.task_outputs(names, only_stale=True):
         if (slug, language) in chosen:
-            tasks = planned.setdefault((slug, language), {})
-            tasks[writer] = tasks.get(writer, True) and bool(same_key) and path not in changed
-    cached = [task_name(*key, name) for key in selected for name in names if planned.get(key, {}).get(name)]
-    stale = {key: {name for name, current in tasks.items() if not current} for key, tasks in planned.items()}
-    return cached, {key: writers for key, writers in stale.items() if writers}
+            stale.setdefault((slug, language), set()).add(writer)
+    for path, slug, language, writer in state.task_outputs(names) if changed else ():
+        if path in changed and (slug, language) in chosen:
+            stale.setdefault((slug, language), set()).add(writer)
+    writers_of: dict[tuple[str, str], list[str]] = {}
+    for slug, language, writer in state.planned_tasks(names):
+        if (slug, language) in chosen:
+            writers_of.setdefault((slug, language), []).append(writer)
+    order = {name: n for n, name in enumerate(names)}
+    cached = [task_name(*key, name) for key in selected
+              for name in sorted(writers_of.get(key, ()), key=order.__getitem__) if name not in stale.get(key, ())]
+    return cached, stale
 
 
 def _work(plan: BuildPlan, keys: list[tuple[str, str]], stale: dict[tuple[str, str], set[str]],
@@ -251,15 +258,15 @@ def _collect_findings(plan: BuildPlan, selected: list[tuple[str, str]], names: l
             seen.add(problem.one_line())
             report.problems.append(problem)
     notes: list[str] = []
-    for pair in plan.findings(selected):
-        for text in pair.problems:
+    for found, keys in plan.findings(selected):
+        for text in found.problems:
             if text not in seen:
                 seen.add(text)
                 report.problems.append(HandoutsError(text))
-        notes += [note for note in pair.notes if note.startswith("review: ") or any(
+        notes += [note for note in found.notes if note.startswith("review: ") or any(
             f": no {name}:" in note or f": {name}: " in note for name in names)]
-        if pair.waiting:
-            report.waiting.append(pair)
+        if found.waiting:
+            report.waiting += [dataclasses.replace(found, slug=slug, language=language) for slug, language in keys]
     report.note(notes)
     report.problems += [problem for problem in source_problems(plan.config, find_sources(plan.config.sources_dir), slugs)
                         if problem.one_line() not in seen]

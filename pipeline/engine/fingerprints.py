@@ -78,13 +78,15 @@ class Fingerprints:
         self._known: dict | None = None
 
     def known(self, slug: str, language: str) -> tuple[str, str, str] | None:
-        """The pair's fingerprint and bases digests as last planned."""
+        """The pair's fingerprint and bases digests as last planned (all read at once when
+        every pair is looked at)."""
         if self._known is None:
-            self._known = self.state.pair_rows()
+            return self.state.pair_row(slug, language)
         return self._known.get((slug, language))
 
     def all(self, sources: list[Path]) -> Iterator[tuple[Path, str, str]]:
         """(source, language, fingerprint) of every pair."""
+        self._known = self.state.pair_rows()
         for path in sources:
             about = self._about(path)
             if about.get("problem"):

@@ -39,11 +39,12 @@ def digest(*parts: object) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def code_fingerprint(writer_name: str) -> str:
+def code_fingerprint(writer_name: str, file_hash: Callable[[Path], str] | None = None) -> str:
     """A hash of the code, data, templates and styles one writer's output depends on: the
     modules its module imports (engine/imports.py), the language data, its templates and
     styles. Editing the download site's template rebuilds no handout; editing print.css
-    rebuilds PDFs only; editing the PDF writer re-keys no MP3."""
+    rebuilds PDFs only; editing the PDF writer re-keys no MP3. `file_hash`: the build
+    state's (a file is read only when its metadata changed)."""
     writer = writer_class(writer_name)
     files = [p for p in dependencies(writer_module(writer_name), PIPELINE_DIR) if p.name not in NOT_OUTPUT_CODE]
     files += sorted(p for p in (PIPELINE_DIR / "data").glob("*.toml") if p.name not in NOT_OUTPUT_CODE)
@@ -54,14 +55,14 @@ def code_fingerprint(writer_name: str) -> str:
     hasher = hashlib.sha256()
     for path in sorted(set(files)):
         hasher.update(str(path.relative_to(PIPELINE_DIR)).encode())
-        hasher.update(path.read_bytes())
+        hasher.update(file_hash(path).encode() if file_hash else hashlib.sha256(path.read_bytes()).digest())
     return hasher.hexdigest()
 
 
-def writer_basis(config: Config, writer_name: str) -> str:
+def writer_basis(config: Config, writer_name: str, file_hash: Callable[[Path], str] | None = None) -> str:
     """What every output of a writer rests on besides its job: its code, data, templates and
     styles, and the settings declared to change it (`Config.settings_for`)."""
-    return digest(code_fingerprint(writer_name), config.settings_for(writer_name))
+    return digest(code_fingerprint(writer_name, file_hash), config.settings_for(writer_name))
 
 
 def job_digest(job: Job) -> str:

@@ -88,19 +88,18 @@ class BuildPlan:
             if pair is not None:
                 yield pair
 
-    def findings(self, keys: list[tuple[str, str]]) -> Iterator[PairPlan]:
-        """The pairs of `keys` that have something to report (problems, notes, why they
-        wait), as far as a report needs them; the articles of a language mostly say the
-        same, which is read once."""
+    def findings(self, keys: list[tuple[str, str]]) -> list[tuple[PairPlan, list[tuple[str, str]]]]:
+        """What the pairs of `keys` have to report (problems, notes, why they wait), as far
+        as a report needs them, each with the pairs that report the same (the articles of a
+        language mostly do): (a pair that says it, every pair that does), in order."""
         if self._findings is None:
             self._findings = self.state.findings() if self.state is not None else {}
-        parsed: dict[str, dict] = {}
+        groups: dict[str, list[tuple[str, str]]] = {}
         for key in keys:
             text = self._findings.get(key)
             if text is not None:
-                if text not in parsed:
-                    parsed[text] = json.loads(text)
-                yield PairPlan(*key, **parsed[text])
+                groups.setdefault(text, []).append(key)
+        return [(PairPlan(*same[0], **json.loads(text)), same) for text, same in groups.items()]
 
     def reader_of(self) -> "ProjectReader":
         """The reader of sources and catalogs, made (and its libraries imported) on first use."""
@@ -151,7 +150,7 @@ def _plan_build(config: Config, state: BuildState, jobs: int) -> BuildPlan:
     plan.problems += source_problems(config, sources)
     plan.problems += catalog_folder_problems(config)
     check_clinic_logo(config)
-    plan.bases = {name: writer_basis(config, name) for name in writer_names()}
+    plan.bases = {name: writer_basis(config, name, state.file_hash) for name in writer_names()}
     plan.plan_bases = {name: plan_basis(config, name) for name in writer_names()}
     saver = _Saver(state, digest(plan.plan_bases), digest(plan.bases))
     fingerprints = Fingerprints(plan, state, saver)

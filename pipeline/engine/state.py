@@ -229,13 +229,22 @@ class BuildState(OutputsTable):
                 self.db.executemany("DELETE FROM expected WHERE slug = ? AND language = ?", gone)
         return gone
 
-    def task_outputs(self, writers: list[str] | None = None) -> Iterator[tuple[str, str, str, str, bool]]:
-        """Every planned output (of `writers`): path, slug, language, writer, and whether it
-        was recorded under the key it should have."""
-        where = f"WHERE e.writer IN ({', '.join('?' * len(writers))})" if writers is not None else ""
+    def planned_tasks(self, writers: list[str]) -> Iterator[tuple[str, str, str]]:
+        """(slug, language, writer) of every planned task of `writers`."""
+        yield from self.db.execute(f"SELECT DISTINCT slug, language, writer FROM expected WHERE writer IN "
+                                   f"({', '.join('?' * len(writers))})", writers)
+
+    def task_outputs(self, writers: list[str], only_stale: bool = False) -> Iterator[tuple[str, str, str, str]]:
+        """Each planned output of `writers` (only those not recorded under the key they
+        should have, with `only_stale`): path, slug, language, writer."""
+        stale = "AND o.key IS NOT e.key" if only_stale else ""
         yield from self.db.execute(
-            f"SELECT e.path, e.slug, e.language, e.writer, o.key IS e.key "
-            f"FROM expected e LEFT JOIN outputs o ON o.path = e.path {where}", writers or [])
+            f"SELECT e.path, e.slug, e.language, e.writer FROM expected e LEFT JOIN outputs o ON o.path = e.path "
+            f"WHERE e.writer IN ({', '.join('?' * len(writers))}) {stale}", writers)
+
+    def pair_row(self, slug: str, language: str) -> tuple[str, str, str] | None:
+        return self.db.execute("SELECT fingerprint, plan_bases, bases FROM pairs WHERE slug = ? AND language = ?",
+                               (slug, language)).fetchone()
 
     def expected_keys(self, slug: str, language: str) -> dict[str, str]:
         return dict(self.db.execute("SELECT path, key FROM expected WHERE slug = ? AND language = ?", (slug, language)))
