@@ -27,6 +27,7 @@ the recorded checksum, and only the others are built again.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -37,6 +38,7 @@ from pipeline.core.errors import StorageError
 from pipeline.engine.outputs_table import SCHEMA_VERSION, OutputsTable
 
 STATE_NAME = "state.sqlite"
+GONE = "gone pairs"  # pairs no longer in the project whose files the site may still show
 RECORD_NAME = "outputs-record.json"
 TABLES = ("inputs", "pairs", "expected", "outputs", "shelves", "settings")
 
@@ -220,14 +222,19 @@ class BuildState(OutputsTable):
                 self.db.executemany("INSERT OR REPLACE INTO expected VALUES (?, ?, ?, ?, ?)",
                                     [(path, slug, language, writer, key) for path, writer, key in expected])
 
-    def forget_pairs(self, keep: set[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Drop the plans of pairs that no longer exist (an article or language removed)."""
+    def forget_pairs(self, keep: set[tuple[str, str]]) -> None:
+        """Drop the plans of pairs that no longer exist (an article or language removed); they
+        are kept in `gone_pairs` until publishing has taken them off the site."""
         gone = [pair for pair in self.db.execute("SELECT slug, language FROM pairs") if pair not in keep]
         if gone:
             with self.transaction():
                 self.db.executemany("DELETE FROM pairs WHERE slug = ? AND language = ?", gone)
                 self.db.executemany("DELETE FROM expected WHERE slug = ? AND language = ?", gone)
-        return gone
+                unpublished = set(map(tuple, json.loads(self.setting(GONE) or "[]"))) | set(gone)
+                self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (GONE, json.dumps(sorted(unpublished))))
+
+    def gone_pairs(self) -> set[tuple[str, str]]:
+        return {tuple(pair) for pair in json.loads(self.setting(GONE) or "[]")}
 
     def planned_tasks(self, writers: list[str]) -> Iterator[tuple[str, str, str]]:
         """(slug, language, writer) of every planned task of `writers`."""

@@ -13,16 +13,15 @@ import time
 from pathlib import Path
 
 from pipeline.engine import BuildPlan, BuildReport, BuildState, build, resolve
+from pipeline.engine.state import GONE
 from pipeline.core.config import Config
-from pipeline.core.errors import HandoutsError
 from pipeline.core.layout import UI_DOMAIN, catalog_file
-from pipeline.core.locales import facts_for, to_catalog_id
-from pipeline.core.uitext import REVIEW_NOTICE, TOPICS_WORD, UiText
+from pipeline.core.locales import to_catalog_id
 from pipeline.publish.listing import listed_of, shelf_files, shelves as make_shelves, shown_of
 from pipeline.publish.manifest import MANIFEST, manifest_line, verify_manifest, write_manifest
 from pipeline.publish.opds import write_feeds
 from pipeline.publish.pages import PageWriter
-from pipeline.publish.site import INDEX, site_words, write_site
+from pipeline.publish.site import INDEX, SiteWords, write_site
 
 __all__ = ["build_and_publish", "publish", "verify_manifest", "MANIFEST", "INDEX"]
 
@@ -52,21 +51,16 @@ def publish(config: Config, state: BuildState, plan: BuildPlan, report: BuildRep
     _update_shelves(config, state, plan, changed)
     write_manifest(config, state.manifest_lines())
     shelves = make_shelves(config, state, plan)
-    words: dict[str, UiText] = {}
-    for tag in dict.fromkeys(shelf.language for shelf in shelves):
-        try:
-            words[tag] = site_words(config, facts_for(tag))
-        except HandoutsError as error:
-            if report is not None:
-                report.failed.append(HandoutsError(f"no download page for {tag}: {error.one_line()}"))
+    words = SiteWords(config)
     pages = PageWriter(config, state, code)
     write_site(config, shelves, words, pages)
-    write_feeds(pages, shelves, {tag: ui.gettext(REVIEW_NOTICE) for tag, ui in words.items()},
-                {tag: ui.gettext(TOPICS_WORD) for tag, ui in words.items()})
+    write_feeds(pages, shelves, words.feed_words)
     pages.finish()
     if report is not None:
         report.published = len(pages.written)
+        report.failed += words.failed
     state.set_setting("published code", code)
+    state.set_setting(GONE, "[]")
     return True
 
 
@@ -74,15 +68,14 @@ def _changed_pairs(config: Config, state: BuildState, plan: BuildPlan, report: B
                    everything: bool) -> set[tuple[str, str]]:
     """The pairs whose files or shelf may show differently than at the last publication:
     planned again, built, changed on disk, or gone from the project."""
-    recorded = state.recorded_pairs() | state.shelf_keys()
     if everything:
-        return recorded | set(plan.order)
-    changed = set(plan.changed) | (report.touched if report is not None else set())
+        return state.recorded_pairs() | state.shelf_keys() | set(plan.order)
+    changed = set(plan.changed) | state.gone_pairs() | (report.touched if report is not None else set())
     if report is None:  # published on its own: see what changed on disk
         changed |= set(state.changed_on_disk(lambda relative: str(resolve(config, relative))).values())
     else:  # found by the build before it ran anything; what it wrote since is in `touched`
         changed |= set(report.changed_on_disk.values())
-    return changed | (recorded - set(plan.order))
+    return changed
 
 
 def _update_shelves(config: Config, state: BuildState, plan: BuildPlan, changed: set[tuple[str, str]]) -> None:

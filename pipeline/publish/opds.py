@@ -7,8 +7,10 @@ whole library at once. A feed is written only when what it shows changed."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import uuid
+from typing import Callable
 
 from pipeline.publish.listing import Shelf
 from pipeline.publish.pages import Page, PageWriter, by_title, paginate, shelf_digest, topics
@@ -17,10 +19,9 @@ FEED = "catalog.xml"
 NEVER = "2000-01-01T00:00:00Z"
 
 
-def write_feeds(pages: PageWriter, shelves: list[Shelf], draft_words: dict[str, str],
-                topic_words: dict[str, str]) -> None:
-    """`draft_words`: the draft-translation notice per language, for entries' summaries;
-    `topic_words`: the word "Topics" per language, the facets' group."""
+def write_feeds(pages: PageWriter, shelves: list[Shelf], words_of: Callable[[str], tuple[str, str] | None]) -> None:
+    """`words_of(tag)`: the draft-translation notice of a language, for entries' summaries,
+    and its word "Topics", the facets' group (asked only for a feed that is written)."""
     by_language: dict[str, list[Shelf]] = {}
     for shelf in shelves:
         if shelf.reading:
@@ -31,7 +32,7 @@ def write_feeds(pages: PageWriter, shelves: list[Shelf], draft_words: dict[str, 
         updated = max(_updated(shelf) for shelf in ordered)
         groups = topics(ordered)
         facets = [(key, name, f"{tag}/topics/{key}.xml") for key, (name, _) in groups.items()]
-        words = (draft_words.get(tag, ""), topic_words.get(tag, "Topics"))
+        words = functools.partial(words_of, tag)
         _write_sequence(pages, paginate(f"{tag}/catalog", ordered, ".xml"), tag, None, facets, words)
         for key, (name, members) in groups.items():
             _write_sequence(pages, paginate(f"{tag}/topics/{key}", members, ".xml"), tag, (key, name), facets, words)
@@ -43,14 +44,16 @@ def write_feeds(pages: PageWriter, shelves: list[Shelf], draft_words: dict[str, 
 
 
 def _write_sequence(pages: PageWriter, sequence: list[Page], tag: str, topic: tuple[str, str] | None,
-                    facets: list[tuple[str, str, str]], words: tuple[str, str]) -> None:
-    for page in sequence:
-        shows = ("feed", tag, topic, facets, words, page.number, page.paths, [shelf_digest(s) for s in page.shelves])
-        pages.page(page.path, shows, lambda page=page: _feed(page, tag, topic, facets, words))
+                    facets: list[tuple[str, str, str]], words: Callable[[], tuple[str, str] | None]) -> None:
+    for page in sequence:  # (the words are the template words', which every page's digest includes)
+        shows = ("feed", tag, topic, facets, page.number, page.paths, [shelf_digest(s) for s in page.shelves])
+        pages.page(page.path, shows, lambda page=page: _feed(page, tag, topic, facets, words()))
 
 
 def _feed(page: Page, tag: str, topic: tuple[str, str] | None, facets: list[tuple[str, str, str]],
-          words: tuple[str, str]) -> str:
+          words: tuple[str, str] | None) -> str | None:
+    if words is None:  # the language's template words cannot be read (the build says so)
+        return None
     from pipeline.writers.epub.writer import book_identifier
 
     here = posixpath.dirname(page.path)

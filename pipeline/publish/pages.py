@@ -84,14 +84,21 @@ class PageWriter:
         self.now: dict[str, str] = {}
         self.written: list[str] = []
 
-    def page(self, path: str, shows: object, render: Callable[[], str]) -> None:
-        """`shows`: what the page shows (digests and plain values); `render` makes its text."""
+    def page(self, path: str, shows: object, render: Callable[[], str | None]) -> None:
+        """`shows`: what the page shows (digests and plain values); `render` makes its text
+        (None: it cannot be made now; the page is left as it was, and tried again next time)."""
         digest = hashlib.sha256(repr((self.code, shows)).encode()).hexdigest()
-        self.now[path] = digest
         target = self.config.outputs_dir / path
         if self.before.get(path) == digest and target.exists():
+            self.now[path] = digest
             return
-        atomic.atomic_write_text(target, render())
+        text = render()
+        if text is None:
+            if path in self.before:
+                self.now[path] = "not written"
+            return
+        atomic.atomic_write_text(target, text)
+        self.now[path] = digest
         self.written.append(path)
 
     def finish(self) -> None:

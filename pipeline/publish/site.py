@@ -19,8 +19,9 @@ from markupsafe import Markup
 from pipeline import __version__
 from pipeline.core import atomic
 from pipeline.core.config import Config
-from pipeline.core.locales import LocaleFacts
-from pipeline.core.uitext import OPTIONAL_WORDS, UI_SOURCE_LANGUAGE, UiText
+from pipeline.core.errors import HandoutsError
+from pipeline.core.locales import LocaleFacts, facts_for
+from pipeline.core.uitext import OPTIONAL_WORDS, REVIEW_NOTICE, TOPICS_WORD, UI_SOURCE_LANGUAGE, UiText
 from pipeline.inputs.catalogs import UI_DOMAIN, catalog_path, read_catalog
 from pipeline.publish.listing import Shelf
 from pipeline.publish.manifest import MANIFEST
@@ -34,18 +35,40 @@ TOPICS = "topics"
 TITLES = "titles"
 
 
-def write_site(config: Config, shelves: list[Shelf], words: dict[str, UiText], pages: PageWriter) -> None:
-    """Write every page whose content changed. `words`: the template words of each
-    language that gets pages of its own (a language whose words cannot be read is left
-    out, and the caller says why)."""
+class SiteWords:
+    """The template words of each language with pages of its own, read when one of its
+    pages is written (an edit in a library writes the pages of one language or two); a
+    language whose words cannot be read gets no page written, and `failed` says why."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.found: dict[str, UiText | None] = {}
+        self.failed: list[HandoutsError] = []
+
+    def get(self, tag: str) -> UiText | None:
+        if tag not in self.found:
+            try:
+                self.found[tag] = site_words(self.config, facts_for(tag))
+            except HandoutsError as error:
+                self.found[tag] = None
+                self.failed.append(HandoutsError(f"no download page for {tag}: {error.one_line()}"))
+        return self.found[tag]
+
+    def feed_words(self, tag: str) -> tuple[str, str] | None:
+        """The draft notice (entries' summaries) and the word "Topics" (the facets' group)."""
+        ui = self.get(tag)
+        return (ui.gettext(REVIEW_NOTICE), ui.gettext(TOPICS_WORD)) if ui is not None else None
+
+
+def write_site(config: Config, shelves: list[Shelf], words: SiteWords, pages: PageWriter) -> None:
+    """Write every page whose content changed."""
     articles = _articles(shelves)
     languages = _languages(shelves)
     _write_index(pages, articles, languages)
     for slug, article_shelves in articles.items():
         _write_article(pages, slug, article_shelves)
     for tag, language_shelves in languages.items():
-        if tag in words:
-            _write_language(pages, tag, language_shelves, words[tag])
+        _write_language(pages, tag, language_shelves, words)
 
 
 def _render(template: str, **context: object) -> str:
@@ -78,24 +101,30 @@ def _write_article(pages: PageWriter, slug: str, article_shelves: list[Shelf]) -
         prefix="../", words=_english))
 
 
-def _write_language(pages: PageWriter, tag: str, language_shelves: list[Shelf], words: UiText) -> None:
+def _write_language(pages: PageWriter, tag: str, language_shelves: list[Shelf], words: SiteWords) -> None:
     """A language's pages: its topics, and every article by title, both in pages."""
     facts = language_shelves[0].facts
     ordered = by_title(language_shelves)
     groups = topics(ordered)
     topic_list = [(key, name, len(members)) for key, (name, members) in groups.items()]
-    common = {"facts": facts, "words": page_words(words), "topics": topic_list, "feed": any(s.reading for s in ordered),
-              "page_label": lambda **values: words.gettext("Page %(page)s of %(pages)s", **values),
-              "date": lambda iso: facts.format_date(datetime.date.fromisoformat(iso)) if iso else ""}
     sequences = [(None, paginate(f"{tag}/index", ordered), "../")]
     sequences += [((key, name), paginate(f"{tag}/{TOPICS}/{key}", members), "../../")
                   for key, (name, members) in groups.items()]
+
+    def render(page, topic, prefix) -> str | None:
+        ui = words.get(tag)
+        if ui is None:
+            return None
+        return _render("language.html.j2", page=page, shelves=page.shelves, topic=topic, prefix=prefix,
+                       home=f"{prefix}{tag}/", facts=facts, words=page_words(ui), topics=topic_list,
+                       feed=any(s.reading for s in ordered),
+                       page_label=lambda **values: ui.gettext("Page %(page)s of %(pages)s", **values),
+                       date=lambda iso: facts.format_date(datetime.date.fromisoformat(iso)) if iso else "")
+
     for topic, sequence, prefix in sequences:
         for page in sequence:
             shows = ("language", topic, topic_list, page.number, page.paths, [shelf_digest(s) for s in page.shelves])
-            pages.page(page.path, shows, lambda page=page, topic=topic, prefix=prefix: _render(
-                "language.html.j2", page=page, shelves=page.shelves, topic=topic, prefix=prefix,
-                home=f"{prefix}{tag}/", **common))
+            pages.page(page.path, shows, lambda page=page, topic=topic, prefix=prefix: render(page, topic, prefix))
 
 
 def site_words(config: Config, facts: LocaleFacts) -> UiText:
