@@ -165,7 +165,8 @@ def _build(config: Config, formats: list[str] | None, slugs: list[str] | None, l
         names = with_dependencies(formats or writer_names())
         _collect_findings(plan, selected, names, report, slugs)
         findings = _findings(report, state)
-        report.changed_on_disk = state.changed_on_disk(lambda relative: _resolved(config, relative), record.outputs)
+        if not record.outputs_untouched():
+            report.changed_on_disk = state.changed_on_disk(lambda relative: _resolved(config, relative), record.outputs)
         report.cached, stale = _task_status(state, selected, names, report.changed_on_disk)
         findings.cached = report.cached + [task_name(*key, writer) for key, writers in stale.items()
                                            for writer in writers]
@@ -195,13 +196,8 @@ def _task_status(state: BuildState, selected: list[tuple[str, str]], names: list
     for path, slug, language, writer in state.task_outputs(names) if changed else ():
         if path in changed and (slug, language) in chosen:
             stale.setdefault((slug, language), set()).add(writer)
-    writers_of: dict[tuple[str, str], list[str]] = {}
-    for slug, language, writer in state.planned_tasks(names):
-        if (slug, language) in chosen:
-            writers_of.setdefault((slug, language), []).append(writer)
-    order = {name: n for n, name in enumerate(names)}
-    cached = [task_name(*key, name) for key in selected
-              for name in sorted(writers_of.get(key, ()), key=order.__getitem__) if name not in stale.get(key, ())]
+    cached = [name for slug, language, writer, name in state.planned_tasks(names)
+              if (slug, language) in chosen and writer not in stale.get((slug, language), ())]
     return cached, stale
 
 

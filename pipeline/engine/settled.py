@@ -122,13 +122,17 @@ class SettledRecord:
                                           environment_fingerprint(config))
         self.output_roots = [Path(config.outputs_dir), Path(config.cache_dir) / "artifacts"]
         self.outputs = scan(self.output_roots)
+        self._data: dict | None = None
 
     def _read(self) -> dict:
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-            return data if isinstance(data, dict) and data.get("version") == VERSION else {}
-        except (OSError, ValueError):
-            return {}
+        """The records as this build found them (read once)."""
+        if self._data is None:
+            try:
+                data = json.loads(self.path.read_text("utf-8"))
+                self._data = data if isinstance(data, dict) and data.get("version") == VERSION else {}
+            except (OSError, ValueError):
+                self._data = {}
+        return self._data
 
     def lookup(self) -> Settled | None:
         """The report of the last complete build of this selection, when nothing it was made
@@ -143,6 +147,13 @@ class SettledRecord:
         except (TypeError, KeyError):
             return None
 
+    def outputs_untouched(self) -> bool:
+        """The outputs are as the last complete build (of any selection) left them: nothing
+        was changed on disk by hand since, and the build state's records hold."""
+        builds = self._read().get("builds", {})
+        last = list(builds.values())[-1] if builds else None
+        return isinstance(last, dict) and last.get("outputs") == signature(self.outputs)
+
     def save(self, settled: Settled, written: set[str]) -> None:
         """Record this build as complete (called after it wrote everything, inside the lock).
         The inputs are those seen when it started: an input changed since (while it ran)
@@ -156,7 +167,7 @@ class SettledRecord:
                 outputs.pop(path, None)
             else:
                 outputs[path] = stat
-        builds = self._read().get("builds", {})
+        builds = dict(self._read().get("builds", {}))
         builds.pop(self.selection, None)
         builds[self.selection] = {"inputs": self.inputs_signature, "outputs": signature(outputs),
                                   "report": settled.__dict__}

@@ -236,10 +236,11 @@ class BuildState(OutputsTable):
     def gone_pairs(self) -> set[tuple[str, str]]:
         return {tuple(pair) for pair in json.loads(self.setting(GONE) or "[]")}
 
-    def planned_tasks(self, writers: list[str]) -> Iterator[tuple[str, str, str]]:
-        """(slug, language, writer) of every planned task of `writers`."""
-        yield from self.db.execute(f"SELECT DISTINCT slug, language, writer FROM expected WHERE writer IN "
-                                   f"({', '.join('?' * len(writers))})", writers)
+    def planned_tasks(self, writers: list[str]) -> Iterator[tuple[str, str, str, str]]:
+        """(slug, language, writer, task name) of every planned task of `writers`."""
+        yield from self.db.execute(f"SELECT DISTINCT slug, language, writer, slug || '.' || language || '.' || writer "
+                                   f"FROM expected WHERE writer IN ({', '.join('?' * len(writers))}) "
+                                   f"ORDER BY slug, language", writers)
 
     def task_outputs(self, writers: list[str], only_stale: bool = False) -> Iterator[tuple[str, str, str, str]]:
         """Each planned output of `writers` (only those not recorded under the key they
