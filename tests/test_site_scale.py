@@ -101,6 +101,26 @@ def test_an_edit_rewrites_only_the_pages_that_show_it(paged, tmp_path):
     assert report.published == len(changed) - 2  # the handout and the manifest are not site pages
 
 
+def test_a_retitled_article_moves_to_its_place_on_every_page(paged, tmp_path):
+    """A changed title changes the pages' order: every page of the language and of its
+    topics is worked out again, and each still lists its articles by title, once."""
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(paged, root, symlinks=True)
+    moved = f"{SLUG}-005"
+    path = catalog_path(root / "translations", "es", moved)
+    catalog = read_catalog(path, locale="es")
+    title = next(m for m in catalog if m.id and m.context == "title")
+    title.string = "Antes que todo: " + title.string  # sorts first
+    path.write_text(render_catalog(catalog), "utf-8")
+    assert build(root, ["html"]).built == [f"{moved}.es.html"]
+    found, visited = listed_articles(root / "outputs", "es/index.html")
+    assert found[0].endswith(moved) and sorted(found) == sorted(set(found)) and len(found) == ARTICLES
+    for key in _topic_keys(root / "outputs"):
+        assert listed_articles(root / "outputs", f"es/topics/{key}.html")[0][0].endswith(moved)
+
+
 def _topic_keys(outputs: Path) -> list[str]:
     return sorted(p.stem for p in (outputs / "es" / "topics").glob("*.html") if "-" not in p.stem.removeprefix("cat-"))
 

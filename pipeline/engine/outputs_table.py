@@ -80,6 +80,14 @@ class OutputsTable:
         modified, digest (see publish/listing.py)."""
         return {(row[0], row[1]): row[2:] for row in self.db.execute("SELECT * FROM shelves")}
 
+    def shelves_of(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+        found = {}
+        for slug, language in keys:
+            row = self.db.execute("SELECT * FROM shelves WHERE slug = ? AND language = ?", (slug, language)).fetchone()
+            if row:
+                found[(slug, language)] = row[2:]
+        return found
+
     def shelf_keys(self) -> set[tuple[str, str]]:
         return set(self.db.execute("SELECT slug, language FROM shelves"))
 

@@ -48,11 +48,11 @@ def publish(config: Config, state: BuildState, plan: BuildPlan, report: BuildRep
     changed = _changed_pairs(config, state, plan, report, everything)
     if not changed and not everything:
         return False
-    _update_shelves(config, state, plan, changed)
+    in_place = _update_shelves(config, state, plan, changed) and not everything
     write_manifest(config, state.manifest_lines())
     shelves = make_shelves(config, state, plan)
     words = SiteWords(config)
-    pages = PageWriter(config, state, code)
+    pages = PageWriter(config, state, code, changed if in_place else None)
     write_site(config, shelves, words, pages)
     write_feeds(pages, shelves, words.feed_words)
     pages.finish()
@@ -78,8 +78,11 @@ def _changed_pairs(config: Config, state: BuildState, plan: BuildPlan, report: B
     return changed
 
 
-def _update_shelves(config: Config, state: BuildState, plan: BuildPlan, changed: set[tuple[str, str]]) -> None:
-    """Work out again, for each changed pair, its manifest lines and its shelf."""
+def _update_shelves(config: Config, state: BuildState, plan: BuildPlan, changed: set[tuple[str, str]]) -> bool:
+    """Work out again, for each changed pair, its manifest lines and its shelf; whether the
+    pages keep their order and cuts (no changed pair came, went, or changed its title,
+    topics or files for reading apps: only the pages showing a changed pair can differ)."""
+    before = state.shelves_of(changed)
     shown: dict[tuple[str, str], tuple | None] = {}
     lines: dict[str, str | None] = {}
     gone: list[str] = []
@@ -93,6 +96,8 @@ def _update_shelves(config: Config, state: BuildState, plan: BuildPlan, changed:
         files = shelf_files(pair, listed)
         shown[(slug, language)] = shown_of(pair, files) if files else None
     state.save_shelves(shown, lines, gone)
+    return all((before.get(key) is None) == (now is None) and (now is None or (*now[:4],) == (*before[key][:4],))
+               for key, now in shown.items())
 
 
 def _code_digest(config: Config, state: BuildState) -> str:

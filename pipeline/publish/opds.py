@@ -46,8 +46,9 @@ def write_feeds(pages: PageWriter, shelves: list[Shelf], words_of: Callable[[str
 def _write_sequence(pages: PageWriter, sequence: list[Page], tag: str, topic: tuple[str, str] | None,
                     facets: list[tuple[str, str, str]], words: Callable[[], tuple[str, str] | None]) -> None:
     for page in sequence:  # (the words are the template words', which every page's digest includes)
-        shows = ("feed", tag, topic, facets, page.number, page.paths, [shelf_digest(s) for s in page.shelves])
-        pages.page(page.path, shows, lambda page=page: _feed(page, tag, topic, facets, words()))
+        pages.page(page.path, lambda page=page: ("feed", tag, topic, facets, page.number, page.paths,
+                                                 [shelf_digest(s) for s in page.shelves]),
+                   lambda page=page: _feed(page, tag, topic, facets, words()), page.shelves)
 
 
 def _feed(page: Page, tag: str, topic: tuple[str, str] | None, facets: list[tuple[str, str, str]],

@@ -76,18 +76,28 @@ class PageWriter:
     """Writes pages whose digest changed since the last publication, removes pages of the
     last publication that are gone, and records the digests when the publication ends."""
 
-    def __init__(self, config: Config, state: BuildState, code: str) -> None:
+    def __init__(self, config: Config, state: BuildState, code: str,
+                 changed: set[tuple[str, str]] | None = None) -> None:
+        """`changed`: when the pages keep their order and cuts, the pairs whose shelves
+        changed (a page that shows none of them is as it was); None otherwise."""
         self.config = config
         self.state = state
         self.code = code  # a digest of the publishing code and templates
+        self.changed = changed
         self.before: dict[str, str] = json.loads(state.setting(SETTING) or "{}")
         self.now: dict[str, str] = {}
         self.written: list[str] = []
 
-    def page(self, path: str, shows: object, render: Callable[[], str | None]) -> None:
-        """`shows`: what the page shows (digests and plain values); `render` makes its text
-        (None: it cannot be made now; the page is left as it was, and tried again next time)."""
-        digest = hashlib.sha256(repr((self.code, shows)).encode()).hexdigest()
+    def page(self, path: str, shows: object, render: Callable[[], str | None], entries: list[Shelf] | None = None) -> None:
+        """`shows`: what the page shows (digests and plain values; a callable making them);
+        `render` makes its text (None: it cannot be made now; the page is left as it was, and
+        tried again next time). `entries`: the shelves it lists, when the page shows nothing
+        else that can change without the pages' order and cuts changing."""
+        if self.changed is not None and entries is not None and path in self.before and \
+                not any((shelf.slug, shelf.language) in self.changed for shelf in entries):
+            self.now[path] = self.before[path]  # none of its entries changed: as it was
+            return
+        digest = hashlib.sha256(repr((self.code, shows() if callable(shows) else shows)).encode()).hexdigest()
         target = self.config.outputs_dir / path
         if self.before.get(path) == digest and target.exists():
             self.now[path] = digest

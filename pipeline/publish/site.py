@@ -90,15 +90,18 @@ def _write_index(pages: PageWriter, articles: dict[str, list[Shelf]], languages:
         "index.html.j2", articles=on_front, total=len(firsts), counts=counts, languages=languages, prefix="",
         page_size=paging.PAGE_SIZE))
     for page in listing:
-        pages.page(page.path, ("articles", page.number, page.paths, [shelf_digest(s) for s in page.shelves], counts),
+        pages.page(page.path, lambda page=page: ("articles", page.number, page.paths,
+                                                 [shelf_digest(s) for s in page.shelves], counts),
                    lambda page=page: _render("articles.html.j2", page=page, counts=counts, prefix="../",
-                                             label=lambda page, pages: f"Page {page} of {pages}", number=str))
+                                             label=lambda page, pages: f"Page {page} of {pages}", number=str),
+                   page.shelves)
 
 
 def _write_article(pages: PageWriter, slug: str, article_shelves: list[Shelf]) -> None:
-    pages.page(f"{ARTICLES}/{slug}.html", ("article", [shelf_digest(s) for s in article_shelves]), lambda: _render(
-        "article.html.j2", slug=slug, shelves=article_shelves, first=_source_shelf(article_shelves),
-        prefix="../", words=_english))
+    pages.page(f"{ARTICLES}/{slug}.html", lambda: ("article", [shelf_digest(s) for s in article_shelves]),
+               lambda: _render("article.html.j2", slug=slug, shelves=article_shelves,
+                               first=_source_shelf(article_shelves), prefix="../", words=_english),
+               article_shelves)
 
 
 def _write_language(pages: PageWriter, tag: str, language_shelves: list[Shelf], words: SiteWords) -> None:
@@ -123,8 +126,9 @@ def _write_language(pages: PageWriter, tag: str, language_shelves: list[Shelf], 
 
     for topic, sequence, prefix in sequences:
         for page in sequence:
-            shows = ("language", topic, topic_list, page.number, page.paths, [shelf_digest(s) for s in page.shelves])
-            pages.page(page.path, shows, lambda page=page, topic=topic, prefix=prefix: render(page, topic, prefix))
+            pages.page(page.path, lambda page=page, topic=topic: ("language", topic, topic_list, page.number, page.paths,
+                                                                 [shelf_digest(s) for s in page.shelves]),
+                       lambda page=page, topic=topic, prefix=prefix: render(page, topic, prefix), page.shelves)
 
 
 def site_words(config: Config, facts: LocaleFacts) -> UiText:
