@@ -38,8 +38,9 @@ def plan_in_parallel(config: Config, bases: tuple[dict[str, str], dict[str, str]
         by_article.setdefault(path, []).append((tag, fingerprint))
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                                 initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(plan_article, config, bases, path, pairs) for path, pairs in by_article.items()]
+        futures = {pool.submit(plan_article, config, bases, path, pairs) for path, pairs in by_article.items()}
         for future in concurrent.futures.as_completed(futures):
+            futures.discard(future)  # (its result is not kept: a library's plans would fill memory)
             for data, fingerprint in future.result():
                 yield decoded(data), fingerprint
 

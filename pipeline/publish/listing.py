@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.engine import BuildPlan, BuildState, PairPlan
 from pipeline.core.config import Config
@@ -33,6 +33,7 @@ MEDIA_TYPES = {
     "brf": "application/x-brf",
     "pef": "application/x-pef+xml",
 }
+SHELVES_KEPT = 512
 FORMAT_ORDER = {name: n for n, name in enumerate(["pdf", "epub", "mp3", "vtt", "html", "brf", "pef"])}
 
 
@@ -64,8 +65,7 @@ class Shelf:
     """Everything the site and the feeds show for one article in one language: the facts
     pages are ordered and grouped by, and the pair and its files, read when first needed."""
 
-    __slots__ = ("slug", "language", "title", "is_source", "categories", "reading", "modified", "digest", "_source",
-                 "_loaded_value")
+    __slots__ = ("slug", "language", "title", "is_source", "categories", "reading", "modified", "digest", "_source")
 
     def __init__(self, slug: str, language: str, shown: tuple, source: "ShelfSource") -> None:
         self.slug, self.language = slug, language
@@ -76,13 +76,10 @@ class Shelf:
         self.modified: str = shown[4]
         self.digest: str = shown[5]
         self._source = source
-        self._loaded_value: tuple[PairPlan, list[Listed]] | None = None
 
     @property
     def _loaded(self) -> tuple[PairPlan, list[Listed]]:
-        if self._loaded_value is None:
-            self._loaded_value = self._source.load(self.slug, self.language)
-        return self._loaded_value
+        return self._source.load(self.slug, self.language)
 
     @property
     def pair(self) -> PairPlan:
@@ -164,15 +161,25 @@ def shown_of(pair: PairPlan, files: list[Listed]) -> tuple:
 
 @dataclass
 class ShelfSource:
-    """Where a shelf's pair and files are read from when a page shows them."""
+    """Where a shelf's pair and files are read from when a page shows them; the last few
+    hundred are kept (a page asks for each of its entries several times; a whole library's,
+    kept, would fill memory when every page is written)."""
 
     config: Config
     state: BuildState
     plan: BuildPlan
+    kept: dict = field(default_factory=dict)
 
     def load(self, slug: str, language: str) -> tuple[PairPlan, list[Listed]]:
+        key = (slug, language)
+        if key in self.kept:
+            self.kept[key] = self.kept.pop(key)
+            return self.kept[key]
         pair = self.plan.pair(slug, language)
-        return pair, shelf_files(pair, listed_of(self.config, self.state, self.plan, slug, language)) or []
+        self.kept[key] = pair, shelf_files(pair, listed_of(self.config, self.state, self.plan, slug, language)) or []
+        while len(self.kept) > SHELVES_KEPT:
+            del self.kept[next(iter(self.kept))]
+        return self.kept[key]
 
 
 def shelves(config: Config, state: BuildState, plan: BuildPlan,
