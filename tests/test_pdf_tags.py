@@ -123,7 +123,7 @@ def split(tmp_path_factory):
         (root / "sources" / "long-visit.md").write_text(text, "utf-8")
         with pytest.MonkeyPatch.context() as patch:
             if not repaired:
-                patch.setattr("pipeline.writers.pdf.writer.repair", lambda data: data)
+                patch.setattr("pipeline.writers.pdf.writer.repair", lambda data, *shaping: data)
             assert main(["--root", str(root), "build", "--format", "pdf", "--jobs", "1", "-q"]) == 0
         built[name] = (root / "outputs" / "en" / "long-visit.en.pdf", jobs_of(root)["en"])
     return built

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from pipeline.core import atomic
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 
 
 class OutputsTable:

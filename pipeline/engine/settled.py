@@ -116,7 +116,7 @@ class SettledRecord:
         self.selection = selection
         self.inputs = scan([config.sources_dir, config.translations_dir])
         others = scan([PIPELINE_DIR], skip=("__pycache__",)) | _files(
-            [config.path, *(config.cache_dir / name for name in CACHE_FILES),
+            [*([config.path] if config.path else []), *(config.cache_dir / name for name in CACHE_FILES),
              *([config.clinic.logo] if config.clinic and config.clinic.logo else [])])
         self.inputs_signature = signature(self.inputs | others, VERSION, selection, config,
                                           environment_fingerprint(config))

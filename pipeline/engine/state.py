@@ -40,7 +40,7 @@ from pipeline.engine.outputs_table import SCHEMA_VERSION, OutputsTable
 STATE_NAME = "state.sqlite"
 GONE = "gone pairs"  # pairs no longer in the project whose files the site may still show
 RECORD_NAME = "outputs-record.json"
-TABLES = ("inputs", "pairs", "expected", "outputs", "shelves", "settings")
+TABLES = ("inputs", "pairs", "expected", "unpublished", "outputs", "shelves", "settings")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode INTEGER,
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns
 CREATE TABLE IF NOT EXISTS pairs (slug TEXT, language TEXT, fingerprint TEXT, plan_bases TEXT, bases TEXT,
                                   plan BLOB, findings TEXT, PRIMARY KEY (slug, language));
 CREATE TABLE IF NOT EXISTS expected (path TEXT PRIMARY KEY, slug TEXT, language TEXT, writer TEXT, key TEXT);
+CREATE TABLE IF NOT EXISTS unpublished (slug TEXT, language TEXT, PRIMARY KEY (slug, language));
 CREATE INDEX IF NOT EXISTS expected_pair ON expected (slug, language);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT, size INTEGER, mtime_ns INTEGER,
                                     sha256 TEXT, info TEXT, slug TEXT, language TEXT, manifest TEXT);
@@ -221,6 +222,8 @@ class BuildState(OutputsTable):
                 self.db.execute("DELETE FROM expected WHERE slug = ? AND language = ?", (slug, language))
                 self.db.executemany("INSERT OR REPLACE INTO expected VALUES (?, ?, ?, ?, ?)",
                                     [(path, slug, language, writer, key) for path, writer, key in expected])
+                if language:  # what the site shows of it may change: publishing looks at it again
+                    self.db.execute("INSERT OR IGNORE INTO unpublished VALUES (?, ?)", (slug, language))
 
     def forget_pairs(self, keep: set[tuple[str, str]]) -> None:
         """Drop the plans of pairs that no longer exist (an article or language removed); they
@@ -232,6 +235,16 @@ class BuildState(OutputsTable):
                 self.db.executemany("DELETE FROM expected WHERE slug = ? AND language = ?", gone)
                 unpublished = set(map(tuple, json.loads(self.setting(GONE) or "[]"))) | set(gone)
                 self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (GONE, json.dumps(sorted(unpublished))))
+
+    def unpublished_pairs(self) -> set[tuple[str, str]]:
+        """The pairs planned since the last publication (by a build, or by `handouts status`)."""
+        return set(self.db.execute("SELECT slug, language FROM unpublished"))
+
+    def published(self) -> None:
+        """Publishing has taken in every pair planned or removed since the last time."""
+        with self.transaction():
+            self.db.execute("DELETE FROM unpublished")
+            self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (GONE, "[]"))
 
     def gone_pairs(self) -> set[tuple[str, str]]:
         return {tuple(pair) for pair in json.loads(self.setting(GONE) or "[]")}

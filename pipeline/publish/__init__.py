@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from pipeline.engine import BuildPlan, BuildReport, BuildState, build, resolve
-from pipeline.engine.state import GONE
 from pipeline.core.config import Config
 from pipeline.core.layout import UI_DOMAIN, catalog_file
 from pipeline.core.locales import to_catalog_id
@@ -47,6 +46,7 @@ def publish(config: Config, state: BuildState, plan: BuildPlan, report: BuildRep
         or not (config.outputs_dir / INDEX).exists()
     changed = _changed_pairs(config, state, plan, report, everything)
     if not changed and not everything:
+        state.published()
         return False
     in_place = _update_shelves(config, state, plan, changed) and not everything
     write_manifest(config, state.manifest_lines())
@@ -60,7 +60,7 @@ def publish(config: Config, state: BuildState, plan: BuildPlan, report: BuildRep
         report.published = len(pages.written)
         report.failed += words.failed
     state.set_setting("published code", code)
-    state.set_setting(GONE, "[]")
+    state.published()
     return True
 
 
@@ -70,7 +70,7 @@ def _changed_pairs(config: Config, state: BuildState, plan: BuildPlan, report: B
     planned again, built, changed on disk, or gone from the project."""
     if everything:
         return state.recorded_pairs() | state.shelf_keys() | set(plan.order)
-    changed = set(plan.changed) | state.gone_pairs() | (report.touched if report is not None else set())
+    changed = state.unpublished_pairs() | state.gone_pairs() | (report.touched if report is not None else set())
     if report is None:  # published on its own: see what changed on disk
         changed |= set(state.changed_on_disk(lambda relative: str(resolve(config, relative))).values())
     else:  # found by the build before it ran anything; what it wrote since is in `touched`

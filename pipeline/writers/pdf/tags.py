@@ -33,17 +33,21 @@ from pikepdf import Array, Dictionary, Name
 
 from pipeline.writers.pdf.content import reorder
 from pipeline.writers.pdf.structure import annotation_of, is_element, kids_of, marked_content, walk
-from pipeline.writers.pdf.text_maps import clean_bookmarks, fill_empty_unicode_maps
+from pipeline.writers.pdf.text_maps import clean_bookmarks, fill_empty_unicode_maps, map_glyphs_by_shaping
 
 NODE_KEY = "/HandoutsNode"
 LINK_TEXT_KEY = "/HandoutsLinkText"
 PRINT_FLAG = 4
 
 
-def repair(data: bytes) -> bytes:
-    """WeasyPrint's tagged PDF in, the repaired PDF out (same pages, same look)."""
+def repair(data: bytes, shaping: tuple | None = None) -> bytes:
+    """WeasyPrint's tagged PDF in, the repaired PDF out (same pages, same look).
+    `shaping`: (font files, language, texts besides the blocks') for a script whose glyphs
+    are not characters: the fonts' Unicode maps are made from its shaping (text_maps.py)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         _TreeRepair(pdf).run()
+        if shaping is not None:
+            map_glyphs_by_shaping(pdf, *shaping)
         fill_empty_unicode_maps(pdf)
         clean_bookmarks(pdf)
         output = io.BytesIO()

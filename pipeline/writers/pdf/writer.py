@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 
 from pipeline.core.errors import RenderError, UnsafeResourceError
 from pipeline.writers.common.fetcher import PIPELINE_ASSETS, weasyprint_fetcher
-from pipeline.writers.common.fonts import check_coverage, font_config, font_identities
+from pipeline.writers.common.fonts import check_coverage, font_config, font_identities, require_fonts
 from pipeline.core.locales import PAPER_SIZES, facts_for
 from pipeline.core.job import CLINIC_LOGO_RESOURCE, Job
 from pipeline.writers.common import clinic
@@ -58,6 +58,9 @@ def page_label_css(job: Job) -> str:
     return " ".join(parts)
 
 
+WIDE_SCRIPTS = ("Hans", "Hant", "Kore", "Jpan")  # a character is as wide as two of a Latin text
+
+
 def running_title(title: str, wide_script: bool) -> str:
     """The title, cut at a word to fit one 18 pt line at the top of later pages."""
     limit = 22 if wide_script else 42
@@ -71,7 +74,7 @@ def running_title(title: str, wide_script: bool) -> str:
 
 def language_css(job: Job) -> str:
     facts = job.facts
-    wide = facts.script in ("Hans", "Hant", "Kore", "Jpan")
+    wide = facts.script in WIDE_SCRIPTS
     header = _css_string(running_title(job.article.meta.title.text, wide))
     return (
         f"@page {{ size: {PAPER_SIZES[facts.paper]} portrait;"
@@ -133,7 +136,13 @@ class PdfWriter(Writer):
             raise RenderError(f"could not fetch a resource: {error}", file=job.article.source_path) from None
         if not data:
             raise RenderError("WeasyPrint produced an empty PDF", file=job.article.source_path)
-        return {".pdf": repair(data), PAGES_SUFFIX: page_starts(rendered, html)}
+        shaping = None
+        if job.facts.complex_shaping and not job.facts.is_rtl:  # glyphs are not characters: maps from shaping
+            pages = [job.facts.format_number(n) for n in range(1, len(rendered.pages) + 1)]
+            texts = [job.ui.gettext("Page %(page)s of %(pages)s", page=page, pages=pages[-1]) for page in pages]
+            texts.append(running_title(job.article.meta.title.text, job.facts.script in WIDE_SCRIPTS))
+            shaping = ([(face.path, face.index) for face in require_fonts(job.facts)], job.facts.tag, texts)
+        return {".pdf": repair(data, shaping), PAGES_SUFFIX: page_starts(rendered, html)}
 
 
 def page_starts(rendered, html: str) -> bytes:
