@@ -325,14 +325,15 @@ def _without_actual_text(source: Path, destination: Path) -> Path:
     return destination
 
 
-@pytest.mark.parametrize("tag", ["hi", "bn", "gu", "pa", "my"])
+@pytest.mark.parametrize("tag", ["hi", "bn", "gu", "pa", "my", "ur"])
 def test_copying_the_text_gives_the_catalogs_characters_without_actual_text(built, tag, tmp_path):
     """Where glyphs are not characters (conjuncts, vowel-sign widths, Nastaliq forms), each
-    glyph's Unicode map gives the characters it draws (writers/pdf/text_maps.py): pdftotext
-    of the PDF stripped of /ActualText yields every letter and vowel sign of the catalog's
-    text (in visual order: a pre-base vowel sign before its consonant, as any extractor reads
-    it). WeasyPrint's own maps lost 3 % of them in Hindi, 4 % in Gujarati. (Not Urdu: a
-    Nastaliq letter is a stem and dots that other letters share; its /ActualText is its text.)"""
+    glyph's Unicode map gives the characters it draws (writers/pdf/text_maps.py; in Urdu,
+    where a stem or a dot is shared by many letters, a code per glyph and spelling:
+    glyph_codes.py): pdftotext of the PDF stripped of /ActualText yields every letter and
+    vowel sign of the catalog's text (in visual order: a pre-base vowel sign before its
+    consonant, as any extractor reads it). WeasyPrint's own maps lost 3 % of them in Hindi,
+    4 % in Gujarati, 18 % in Urdu."""
     import collections
     import unicodedata
 
@@ -344,9 +345,16 @@ def test_copying_the_text_gives_the_catalogs_characters_without_actual_text(buil
     def characters(text: str) -> collections.Counter:
         return collections.Counter(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c)[0] in "LM")
 
-    wanted = characters(" ".join(segment.text for segment in job.article.reading_order()))
+    text = " ".join(segment.text for segment in job.article.reading_order())
+    wanted = characters(text)
     lost = wanted - characters(extracted)
     assert sum(lost.values()) <= 0.02 * sum(wanted.values()), lost.most_common(10)
-    # A glyph whose characters shaping cannot tell is mapped to an invisible joiner: none in
-    # the Indic scripts, a few in Burmese.
-    assert extracted.count("\u200d") <= {"my": 0.005}.get(tag, 0) * len(extracted)
+    if tag == "ur":
+        # Letters in their words' order: pdftotext splits a Nastaliq word where its glyphs
+        # step down the cascade, so spaces and lines are not compared (28 % found before).
+        words = [word for word in text.split() if len(word) > 1]
+        joined = re.sub(r"[\s\u200d]", "", extracted)
+        assert sum(word in joined for word in words) >= 0.65 * len(words)
+    # A glyph whose characters shaping cannot tell (a Nastaliq dot, the second glyph of a
+    # letter) is mapped to an invisible joiner: none in the Indic scripts, a few in Burmese.
+    assert extracted.count("\u200d") <= {"my": 0.005, "ur": 0.25}.get(tag, 0) * len(extracted)

@@ -27,12 +27,14 @@ text. Both are removed here.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from pipeline.writers.pdf.content import reorder
 from pipeline.writers.pdf.structure import annotation_of, is_element, kids_of, marked_content, walk
+from pipeline.writers.pdf.glyph_codes import spell_each_occurrence
 from pipeline.writers.pdf.text_maps import clean_bookmarks, fill_empty_unicode_maps, map_glyphs_by_shaping
 
 NODE_KEY = "/HandoutsNode"
@@ -40,14 +42,26 @@ LINK_TEXT_KEY = "/HandoutsLinkText"
 PRINT_FLAG = 4
 
 
-def repair(data: bytes, shaping: tuple | None = None) -> bytes:
-    """WeasyPrint's tagged PDF in, the repaired PDF out (same pages, same look).
-    `shaping`: (font files, language, texts besides the blocks') for a script whose glyphs
-    are not characters: the fonts' Unicode maps are made from its shaping (text_maps.py)."""
+@dataclass(frozen=True)
+class Shaping:
+    """For a script whose glyphs are not characters, how to give them their text: the font
+    files, the language, the texts drawn outside the blocks; `by_occurrence` (Nastaliq): a
+    code per glyph and spelling (glyph_codes.py), else one map per glyph (text_maps.py)."""
+
+    fonts: list[tuple[str, int]]
+    language: str
+    texts: list[str]
+    by_occurrence: bool = False
+
+
+def repair(data: bytes, shaping: Shaping | None = None) -> bytes:
+    """WeasyPrint's tagged PDF in, the repaired PDF out (same pages, same look)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         _TreeRepair(pdf).run()
-        if shaping is not None:
-            map_glyphs_by_shaping(pdf, *shaping)
+        if shaping is not None and shaping.by_occurrence:
+            spell_each_occurrence(pdf, shaping.fonts, shaping.language, shaping.texts)
+        elif shaping is not None:
+            map_glyphs_by_shaping(pdf, shaping.fonts, shaping.language, shaping.texts)
         fill_empty_unicode_maps(pdf)
         clean_bookmarks(pdf)
         output = io.BytesIO()

@@ -52,7 +52,7 @@ def map_glyphs_by_shaping(pdf: pikepdf.Pdf, font_files: list[tuple[str, int]], l
     /ActualText and `extra_texts`: running title, page numbers)."""
     from fontTools.ttLib import TTFont
 
-    texts = sorted(set(_actual_texts(pdf.Root.get("/StructTreeRoot"))) | set(extra_texts))
+    texts = sorted(set(actual_texts(pdf.Root.get("/StructTreeRoot"))) | set(extra_texts))
     candidates = [(path, index, TTFont(path, fontNumber=index, lazy=True)) for path, index in font_files]
     done: set[tuple[int, int]] = set()
     for page in pdf.pages:
@@ -60,14 +60,14 @@ def map_glyphs_by_shaping(pdf: pikepdf.Pdf, font_files: list[tuple[str, int]], l
             if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font or font.objgen in done:
                 continue
             done.add(font.objgen)
-            mapping = _parse(font.ToUnicode.read_bytes())
-            source = _source_file(font, mapping, candidates)
+            mapping = parse_cmap(font.ToUnicode.read_bytes())
+            source = source_file(font, mapping, candidates)
             if source is not None:
                 mapping |= _shaped_mapping(source, texts, language, set(mapping))
-                font.ToUnicode.write(_cmap(mapping))
+                font.ToUnicode.write(cmap_bytes(mapping))
 
 
-def _actual_texts(element) -> list[str]:
+def actual_texts(element) -> list[str]:
     found = []
     pending = [element] if element is not None else []
     while pending:
@@ -82,12 +82,12 @@ def _actual_texts(element) -> list[str]:
     return found
 
 
-def _parse(data: bytes) -> dict[int, str]:
+def parse_cmap(data: bytes) -> dict[int, str]:
     return {int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be", errors="replace")
             for code, text in _MAPPING.findall(data)}
 
 
-def _source_file(font: pikepdf.Dictionary, mapping: dict[int, str], candidates: list):
+def source_file(font: pikepdf.Dictionary, mapping: dict[int, str], candidates: list):
     """The installed font file an embedded subset was made from: the one whose glyphs of
     the same ids have the same advance and outline."""
     descriptor = font.DescendantFonts[0].FontDescriptor
@@ -196,7 +196,7 @@ def _unexplained(clusters, known: dict[int, str]):
             yield unknown, "".join(rest)
 
 
-def _cmap(mapping: dict[int, str]) -> bytes:
+def cmap_bytes(mapping: dict[int, str]) -> bytes:
     lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
              "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",

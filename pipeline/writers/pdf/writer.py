@@ -25,7 +25,7 @@ from pipeline.writers.common import clinic
 from pipeline.writers.base import PAGES_SUFFIX, Writer
 from pipeline.writers.common.line_breaks import mark_breaks
 from pipeline.writers.common.templates import render_template, stylesheet
-from pipeline.writers.pdf.tags import LINK_TEXT_KEY, NODE_KEY, repair
+from pipeline.writers.pdf.tags import LINK_TEXT_KEY, NODE_KEY, Shaping, repair
 
 # Blocks whose text a screen reader gets as /ActualText where glyph order is not text order.
 TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "dt", "dd"}
@@ -136,13 +136,20 @@ class PdfWriter(Writer):
             raise RenderError(f"could not fetch a resource: {error}", file=job.article.source_path) from None
         if not data:
             raise RenderError("WeasyPrint produced an empty PDF", file=job.article.source_path)
-        shaping = None
-        if job.facts.complex_shaping and not job.facts.is_rtl:  # glyphs are not characters: maps from shaping
-            pages = [job.facts.format_number(n) for n in range(1, len(rendered.pages) + 1)]
-            texts = [job.ui.gettext("Page %(page)s of %(pages)s", page=page, pages=pages[-1]) for page in pages]
-            texts.append(running_title(job.article.meta.title.text, job.facts.script in WIDE_SCRIPTS))
-            shaping = ([(face.path, face.index) for face in require_fonts(job.facts)], job.facts.tag, texts)
-        return {".pdf": repair(data, shaping), PAGES_SUFFIX: page_starts(rendered, html)}
+        return {".pdf": repair(data, _shaping(job, len(rendered.pages))), PAGES_SUFFIX: page_starts(rendered, html)}
+
+
+def _shaping(job: Job, page_count: int) -> tuple | None:
+    """Where glyphs are not characters, what tags.repair needs to give them their text
+    (text_maps.py, glyph_codes.py): the font files, the language, and the texts drawn
+    outside the blocks (page numbers, running title); `by_occurrence` for Nastaliq."""
+    if not job.facts.complex_shaping:
+        return None
+    pages = [job.facts.format_number(n) for n in range(1, page_count + 1)]
+    texts = [job.ui.gettext("Page %(page)s of %(pages)s", page=page, pages=pages[-1]) for page in pages]
+    texts.append(running_title(job.article.meta.title.text, job.facts.script in WIDE_SCRIPTS))
+    fonts = [(face.path, face.index) for face in require_fonts(job.facts)]
+    return Shaping(fonts, job.facts.tag, texts, by_occurrence=job.facts.is_rtl)
 
 
 def page_starts(rendered, html: str) -> bytes:
