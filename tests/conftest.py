@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -119,9 +120,22 @@ def pdf_handouts(tmp_path_factory):
     from pipeline.core.config import load_config
     from pipeline.inputs.project import load_project
 
-    root = copy_project(tmp_path_factory.mktemp("pdf") / "project")
-    assert main(["--root", str(root), "build", "--format", "pdf", "-q"]) == 0
+    shared = _shared_folder(tmp_path_factory)
+    root = shared / "pdf" / "project"
+    with FileLock(str(shared / "pdf.lock")):  # one build, whichever worker asks first
+        if not (root / "built").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            copy_project(root)
+            assert main(["--root", str(root), "build", "--format", "pdf", "-q"]) == 0
+            (root / "built").touch()
     return root, {plan.facts.tag: plan.job for plan in load_project(load_config(root)).plans}
+
+
+def _shared_folder(tmp_path_factory) -> Path:
+    """A folder every pytest-xdist worker of this run sees (the session's own without
+    xdist): outputs built once per run are built there once, under a lock."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 def handout_pdf(root: Path, tag: str) -> Path:
@@ -160,11 +174,19 @@ def _checkout_state() -> str:
     return done.stdout if done.returncode == 0 else ""
 
 
+def _is_worker(config) -> bool:
+    """A pytest-xdist worker: the run's checks belong to the controller, which sees every report."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_sessionstart(session):
-    session.config.stash[_CHECKOUT] = _checkout_state()
+    if not _is_worker(session.config):
+        session.config.stash[_CHECKOUT] = _checkout_state()
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if _is_worker(session.config):
+        return
     before = session.config.stash.get(_CHECKOUT, "")
     after = _checkout_state()
     if before != after:
@@ -191,10 +213,18 @@ SLOW_FIXTURES = {"pdf_handouts", "browser", "built", "small_project", "clinic", 
                  "library", "narrated", "split", "english", "wheel"}
 
 
+# The modules that take longest, longest first: pytest-xdist hands out modules in collection
+# order, so these start first and no worker is left with a long one at the end.
+LONGEST_MODULES = ["test_audio", "test_epub", "test_faults", "test_library", "test_build", "test_voices_engines",
+                   "test_clinic", "test_languages", "test_piper", "test_review"]
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    rank = {name: number for number, name in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -325,6 +325,30 @@ def _without_actual_text(source: Path, destination: Path) -> Path:
     return destination
 
 
+@pytest.mark.slow
+def test_the_urdu_codes_draw_the_same_glyphs(built, tmp_path):
+    """A code per glyph and spelling (glyph_codes.py) must not change how a page looks."""
+    import pypdfium2
+    from PIL import ImageChops
+
+    root, plans = built
+    plain = copy_project(tmp_path / "plain-codes")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("pipeline.writers.pdf.tags.spell_each_occurrence", lambda *arguments: None)
+        assert main(["--root", str(plain), "build", "--format", "pdf", "--lang", "ur", "--jobs", "1", "-q"]) == 0
+    name = f"{plans['ur'].job.stem}.pdf"
+    assert (plain / "outputs" / "ur" / name).read_bytes() != (root / "outputs" / "ur" / name).read_bytes()
+    documents = [pypdfium2.PdfDocument(str(folder / "outputs" / "ur" / name)) for folder in (plain, root)]
+    try:
+        assert len(documents[0]) == len(documents[1])
+        for number in range(len(documents[0])):
+            before, after = (d[number].render(scale=1.2).to_pil().convert("RGB") for d in documents)
+            assert ImageChops.difference(before, after).getbbox() is None, f"page {number + 1} differs"
+    finally:
+        for document in documents:
+            document.close()
+
+
 @pytest.mark.parametrize("tag", ["hi", "bn", "gu", "pa", "my", "ur"])
 def test_copying_the_text_gives_the_catalogs_characters_without_actual_text(built, tag, tmp_path):
     """Where glyphs are not characters (conjuncts, vowel-sign widths, Nastaliq forms), each
