@@ -12,8 +12,8 @@ document's text with HarfBuzz and the same font files (WeasyPrint's subsets keep
 glyph ids): a glyph that is a character's own glyph maps to that character; any other
 glyph to the characters its clusters have left once their other glyphs are accounted for.
 Not for Nastaliq: its letters are drawn as a dotless stem shared by a dozen letters plus
-dot glyphs shared by dozens more, so no map of single glyphs can spell Urdu; there the
-/ActualText is the text, and the maps stay WeasyPrint's.
+dot glyphs shared by dozens more, so no map of single glyphs can spell Urdu; glyph_codes.py
+gives each glyph drawn there a code of its own instead.
 """
 
 from __future__ import annotations
