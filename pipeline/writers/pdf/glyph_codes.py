@@ -18,7 +18,7 @@ import unicodedata
 
 import pikepdf
 
-from pipeline.writers.pdf.text_maps import ZWJ, actual_texts, cmap_bytes, parse_cmap, source_file
+from pipeline.writers.pdf.text_maps import ZWJ, actual_texts, cmap_bytes, fonts_made_from, harfbuzz_font, shaped
 
 MARK_CLASS = 3  # GDEF: a mark glyph (dots, vowel signs) that sits on a base
 
@@ -28,46 +28,26 @@ def spell_each_occurrence(pdf: pikepdf.Pdf, font_files: list[tuple[str, int]], l
     """Give every glyph of the embedded fonts made from `font_files` that is part of a word
     of the document's text (its blocks' /ActualText and `extra_texts`: running title, page
     numbers) a code whose Unicode map is what it draws in that word."""
-    from fontTools.ttLib import TTFont
-
     texts = actual_texts(pdf.Root.get("/StructTreeRoot")) + list(extra_texts)
     words = sorted({word for text in texts for word in text.split()})
-    candidates = [(path, index, TTFont(path, fontNumber=index, lazy=True)) for path, index in font_files]
-    done: set[tuple[int, int]] = set()
-    for page in pdf.pages:
-        for font in page.Resources.get("/Font", {}).values():
-            if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font or font.objgen in done:
-                continue
-            done.add(font.objgen)
-            mapping = parse_cmap(font.ToUnicode.read_bytes())
-            source = source_file(font, mapping, candidates)
-            if source is not None:
-                spellings = _spellings(source, words, language)
-                _Recoder(pdf, font, mapping, spellings).run()
+    for font, mapping, source in fonts_made_from(pdf, font_files):
+        _Recoder(pdf, font, mapping, _spellings(source, words, language)).run()
 
 
 def _spellings(source, words: list[str], language: str) -> dict[tuple[int, ...], list[str]]:
     """Each word's glyphs in drawing order, with what each glyph stands for."""
-    import uharfbuzz as harfbuzz
-
     path, index, font = source
     classes = font["GDEF"].table.GlyphClassDef.classDefs if "GDEF" in font else {}
     order = font.getGlyphOrder()
-    with open(path, "rb") as handle:
-        shaper = harfbuzz.Font(harfbuzz.Face(handle.read(), index))
+    shaper = harfbuzz_font(path, index)
     found: dict[tuple[int, ...], list[str]] = {}
     for word in words:
-        buffer = harfbuzz.Buffer()
-        buffer.add_str(word)
-        buffer.guess_segment_properties()
-        buffer.language = language
-        buffer.cluster_level = harfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
-        harfbuzz.shape(shaper, buffer, {})
-        glyphs = [info.codepoint for info in buffer.glyph_infos]
+        infos, direction = shaped(shaper, word, language)
+        glyphs = [info.codepoint for info in infos]
         if glyphs and 0 not in glyphs:
-            clusters = [info.cluster for info in buffer.glyph_infos]
+            clusters = [info.cluster for info in infos]
             marks = [classes.get(order[gid]) == MARK_CLASS for gid in glyphs]
-            found.setdefault(tuple(glyphs), _spell(word, clusters, marks, buffer.direction == "rtl"))
+            found.setdefault(tuple(glyphs), _spell(word, clusters, marks, direction == "rtl"))
     return found
 
 

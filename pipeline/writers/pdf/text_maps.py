@@ -50,9 +50,17 @@ def map_glyphs_by_shaping(pdf: pikepdf.Pdf, font_files: list[tuple[str, int]], l
     """Rewrite the ToUnicode map of every embedded TrueType font that is one of
     `font_files` (path, index), from the shaping of the document's text (its blocks'
     /ActualText and `extra_texts`: running title, page numbers)."""
+    texts = sorted(set(actual_texts(pdf.Root.get("/StructTreeRoot"))) | set(extra_texts))
+    for font, mapping, source in fonts_made_from(pdf, font_files):
+        mapping |= _shaped_mapping(source, texts, language, set(mapping))
+        font.ToUnicode.write(cmap_bytes(mapping))
+
+
+def fonts_made_from(pdf: pikepdf.Pdf, font_files: list[tuple[str, int]]):
+    """Each embedded TrueType font made from one of `font_files`, once: (the font, its
+    Unicode map, (path, index, the installed font))."""
     from fontTools.ttLib import TTFont
 
-    texts = sorted(set(actual_texts(pdf.Root.get("/StructTreeRoot"))) | set(extra_texts))
     candidates = [(path, index, TTFont(path, fontNumber=index, lazy=True)) for path, index in font_files]
     done: set[tuple[int, int]] = set()
     for page in pdf.pages:
@@ -63,8 +71,28 @@ def map_glyphs_by_shaping(pdf: pikepdf.Pdf, font_files: list[tuple[str, int]], l
             mapping = parse_cmap(font.ToUnicode.read_bytes())
             source = source_file(font, mapping, candidates)
             if source is not None:
-                mapping |= _shaped_mapping(source, texts, language, set(mapping))
-                font.ToUnicode.write(cmap_bytes(mapping))
+                yield font, mapping, source
+
+
+def shaped(font, text: str, language: str):
+    """HarfBuzz's glyphs for `text` (glyph ids and clusters, one cluster per character
+    where the font allows) and the run's direction."""
+    import uharfbuzz as harfbuzz
+
+    buffer = harfbuzz.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    buffer.language = language
+    buffer.cluster_level = harfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
+    harfbuzz.shape(font, buffer, {})
+    return buffer.glyph_infos, buffer.direction
+
+
+def harfbuzz_font(path: str, index: int):
+    import uharfbuzz as harfbuzz
+
+    with open(path, "rb") as handle:
+        return harfbuzz.Font(harfbuzz.Face(handle.read(), index))
 
 
 def actual_texts(element) -> list[str]:
@@ -161,20 +189,11 @@ def _own_glyphs(font, texts: list[str], clusters: list[tuple[list[int], str]]) -
 
 def _clusters(path: str, index: int, texts: list[str], language: str) -> list[tuple[list[int], str]]:
     """(glyph ids, characters) of every cluster HarfBuzz makes of `texts`."""
-    import uharfbuzz as harfbuzz
-
-    with open(path, "rb") as handle:
-        font = harfbuzz.Font(harfbuzz.Face(handle.read(), index))
+    font = harfbuzz_font(path, index)
     found = []
     for text in texts:
-        buffer = harfbuzz.Buffer()
-        buffer.add_str(text)
-        buffer.guess_segment_properties()
-        buffer.language = language
-        buffer.cluster_level = harfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
-        harfbuzz.shape(font, buffer, {})
         glyphs: dict[int, list[int]] = {}
-        for info in buffer.glyph_infos:
+        for info in shaped(font, text, language)[0]:
             glyphs.setdefault(info.cluster, []).append(info.codepoint)
         starts = sorted(glyphs)
         for start, end in zip(starts, starts[1:] + [len(text)]):
