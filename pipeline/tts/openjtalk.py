@@ -19,9 +19,9 @@ from pathlib import Path
 
 from pipeline.core.errors import DependencyError
 from pipeline.core.locales import facts_for, to_bcp47, voice_table
-from pipeline.tts import Engine, Found, Speech, Voice
-from pipeline.tts.system import (debian_licence, files_checksum, how_to_get, install_command, known_licence,
-                                 program_version, run_program)
+from pipeline.tts import Found, Speech, Voice
+from pipeline.tts.system import (ProgramEngine, debian_licence, files_checksum, how_to_get, install_command, known_licence,
+                                 run_program)
 
 BINARY = "open_jtalk"
 VOICE_FOLDERS = (Path("/usr/share/hts-voice"), Path("/usr/local/share/hts-voice"), Path("/usr/share/open_jtalk/voices"))
@@ -57,8 +57,9 @@ def voice_language(path: Path) -> str | None:
     return ""
 
 
-class OpenJtalkEngine(Engine):
+class OpenJtalkEngine(ProgramEngine):
     NAME = "open-jtalk"
+    BINARY, PACKAGES = BINARY, PACKAGES
 
     def unavailable_reason(self) -> str | None:
         if not shutil.which(BINARY):
@@ -67,8 +68,6 @@ class OpenJtalkEngine(Engine):
             return f"Open JTalk's dictionary is missing; install it: {install_command(self.NAME, 'ja')}"
         return None
 
-    def version(self) -> str:
-        return program_version(BINARY, PACKAGES)
 
     def find_voice(self, tag: str) -> Found:
         preferred = self.config.voice_for(tag, self.NAME)

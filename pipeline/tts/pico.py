@@ -19,9 +19,9 @@ from pathlib import Path
 
 from pipeline.core.errors import DependencyError
 from pipeline.core.locales import facts_for, to_bcp47, voice_table
-from pipeline.tts import Engine, Found, Speech, Voice
-from pipeline.tts.system import (debian_licence, files_checksum, how_to_get, install_command, known_licence,
-                                 program_version, run_program)
+from pipeline.tts import Found, Speech, Voice
+from pipeline.tts.system import (ProgramEngine, debian_licence, files_checksum, how_to_get, install_command, known_licence,
+                                 run_program)
 
 BINARY = "pico2wave"
 # Where pico2wave reads its lingware (compiled into it; Debian's libttspico-data).
@@ -58,16 +58,10 @@ def installed_voices(folder: Path | None = None) -> list[Lingware]:
     return voices
 
 
-class PicoEngine(Engine):
+class PicoEngine(ProgramEngine):
     NAME = "pico"
 
-    def unavailable_reason(self) -> str | None:
-        if not shutil.which(BINARY):
-            return f"{BINARY} is not installed; install it: {how_to_get(self.NAME, '')}"
-        return None
-
-    def version(self) -> str:
-        return program_version(BINARY, PACKAGES)
+    BINARY, PACKAGES = BINARY, PACKAGES
 
     def find_voice(self, tag: str) -> Found:
         """The configured or preferred voice of the language, else any installed voice

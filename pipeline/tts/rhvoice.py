@@ -22,9 +22,9 @@ from pathlib import Path
 from pipeline.core.config import Config
 from pipeline.core.errors import DependencyError
 from pipeline.core.locales import facts_for, to_bcp47, voice_table
-from pipeline.tts import Engine, Found, Speech, Voice
-from pipeline.tts.system import (allows_commercial_use, debian_licence, files_checksum, how_to_get,
-                                 install_command, known_licence, program_version, run_program)
+from pipeline.tts import Found, Speech, Voice
+from pipeline.tts.system import (ProgramEngine, allows_commercial_use, debian_licence, files_checksum, how_to_get,
+                                 install_command, known_licence, run_program)
 
 BINARY = "RHVoice-test"
 DATA_FOLDER = Path("/usr/share/RHVoice")
@@ -82,16 +82,10 @@ def licence_of(voice: str) -> str:
     return debian_licence(COPYRIGHT_PACKAGES, f"data/voices/{voice}/voice.info") or known_licence("rhvoice", voice) or ""
 
 
-class RhvoiceEngine(Engine):
+class RhvoiceEngine(ProgramEngine):
     NAME = "rhvoice"
 
-    def unavailable_reason(self) -> str | None:
-        if not shutil.which(BINARY):
-            return f"{BINARY} is not installed; install it: {how_to_get(self.NAME, '')}"
-        return None
-
-    def version(self) -> str:
-        return program_version(BINARY, PACKAGES)
+    BINARY, PACKAGES = BINARY, PACKAGES
 
     def find_voice(self, tag: str) -> Found:
         """The configured voice, else the preferred (measured) one, else any complete voice

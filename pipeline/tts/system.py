@@ -21,9 +21,11 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 from pipeline.core.errors import SpeechError
 from pipeline.core.locales import voice_table
+from pipeline.tts import Engine
 
 # One sentence takes these engines well under a second; a minute means it hangs.
 SENTENCE_TIMEOUT_SECONDS = 60.0
@@ -182,3 +184,19 @@ def how_to_get(engine: str, language: str) -> str:
     section = setup_facts(engine).get("section", "")
     where = f" (Debian {section}; Ubuntu multiverse: scripts/system-deps.sh enables it as root)" if section else ""
     return f"{command}{where}"
+
+
+class ProgramEngine(Engine):
+    """An engine that is a Debian program: it runs when its program is on PATH, and its
+    output is identified by the versions of the packages that make it."""
+
+    BINARY: ClassVar[str] = ""
+    PACKAGES: ClassVar[tuple[str, ...]] = ()
+
+    def unavailable_reason(self) -> str | None:
+        if not shutil.which(self.BINARY):
+            return f"{self.BINARY} is not installed; install it: {how_to_get(self.NAME, '')}"
+        return None
+
+    def version(self) -> str:
+        return program_version(self.BINARY, self.PACKAGES)
