@@ -32,14 +32,14 @@ $(NODE_STAMP): package.json package-lock.json
 outputs: setup
 	$(BIN)/handouts build
 
-# Tests run on every core (pytest-xdist), a test module per worker so that its fixtures
+# Tests run on every core, at most four (pytest-xdist), a test module per worker so that its fixtures
 # are built once; outputs shared across modules are built once under a lock (conftest.py).
 test: setup-test
-	HANDOUTS_NO_SKIPS=1 $(BIN)/python -m pytest -n auto --dist loadfile
+	HANDOUTS_NO_SKIPS=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # The fast loop: everything but the tests that build real PDFs, EPUBs, narration or a library.
 test-fast: setup-test
-	HANDOUTS_NO_SKIPS=1 $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
+	HANDOUTS_NO_SKIPS=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile -m "not slow"
 
 bench: setup
 	$(BIN)/python bench/benchmark.py
