@@ -21,6 +21,7 @@ import pikepdf
 from pipeline.writers.pdf.text_maps import ZWJ, actual_texts, cmap_bytes, fonts_made_from, harfbuzz_font, shaped
 
 MARK_CLASS = 3  # GDEF: a mark glyph (dots, vowel signs) that sits on a base
+LAST_CODE = 0xFFFF  # WeasyPrint's fonts use two-byte codes (Identity-H)
 
 
 def spell_each_occurrence(pdf: pikepdf.Pdf, font_files: list[tuple[str, int]], language: str,
@@ -120,6 +121,8 @@ class _Recoder:
         """The glyph's own code when its map already says `text` or nobody claimed it yet,
         else a new code that draws the same glyph."""
         key = (glyph, text)
+        if key not in self.codes and self.next_code > LAST_CODE:
+            return glyph  # two-byte codes all taken: this glyph keeps its own code and map
         if key not in self.codes:
             if self.mapping.get(glyph) == text or (glyph, None) not in self.codes:
                 self.codes[(glyph, None)] = glyph
