@@ -70,8 +70,12 @@ def touch_one_catalog(root: Path) -> None:
 
 
 def edit_one_sentence(root: Path, slug: str = SLUG) -> None:
+    """Change one Spanish sentence, back again when it was changed before (a one-article
+    library has only that sentence to edit on every run)."""
     catalog = root / "translations" / "es" / "LC_MESSAGES" / f"{slug}.po"
-    catalog.write_text(catalog.read_text("utf-8").replace(*EDITED), "utf-8")
+    text = catalog.read_text("utf-8")
+    old, new = EDITED if EDITED[0] in text else EDITED[::-1]
+    catalog.write_text(text.replace(old, new), "utf-8")
 
 
 def project_scenarios(parent: Path, cores: int) -> dict:
