@@ -142,6 +142,22 @@ def handout_pdf(root: Path, tag: str) -> Path:
     return root / "outputs" / tag / f"{SLUG}.{tag}.pdf"
 
 
+def assert_same_pixels(before: Path, after: Path, scale: float = 1.5) -> None:
+    """Every page of two PDFs renders (PDFium) to the same pixels."""
+    import pypdfium2
+    from PIL import ImageChops
+
+    documents = [pypdfium2.PdfDocument(str(path)) for path in (before, after)]
+    try:
+        assert len(documents[0]) == len(documents[1])
+        for number in range(len(documents[0])):
+            first, second = (d[number].render(scale=scale).to_pil().convert("RGB") for d in documents)
+            assert ImageChops.difference(first, second).getbbox() is None, f"page {number + 1} differs"
+    finally:
+        for document in documents:
+            document.close()
+
+
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     return copy_project(tmp_path / "project")

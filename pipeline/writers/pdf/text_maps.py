@@ -25,6 +25,8 @@ import unicodedata
 
 import pikepdf
 
+from pipeline.writers.pdf.structure import is_element, walk
+
 _EMPTY_MAPPING = re.compile(rb"(<[0-9A-Fa-f]+>\s*)<>")
 _MAPPING = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
 ZERO_WIDTH_JOINER = b"<200D>"
@@ -95,19 +97,11 @@ def harfbuzz_font(path: str, index: int):
         return harfbuzz.Font(harfbuzz.Face(handle.read(), index))
 
 
-def actual_texts(element) -> list[str]:
-    found = []
-    pending = [element] if element is not None else []
-    while pending:
-        node = pending.pop()
-        if isinstance(node, pikepdf.Array):
-            pending += list(node)
-        elif isinstance(node, pikepdf.Dictionary):
-            if "/ActualText" in node:
-                found.append(str(node.ActualText))
-            if "/K" in node:
-                pending.append(node.K)
-    return found
+def actual_texts(root) -> list[str]:
+    """Every structure element's /ActualText, in document order."""
+    if root is None:
+        return []
+    return [str(kid.ActualText) for _, _, kid in walk(root) if is_element(kid) and "/ActualText" in kid]
 
 
 def parse_cmap(data: bytes) -> dict[int, str]:
