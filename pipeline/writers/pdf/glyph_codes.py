@@ -87,13 +87,14 @@ class _Recoder:
         if not self.spellings:
             return
         for page in self.pdf.pages:
-            if any(font.objgen == self.font.objgen for font in page.Resources.get("/Font", {}).values()):
-                self._recode_page(page)
+            names = {name for name, font in page.Resources.get("/Font", {}).items() if font.objgen == self.font.objgen}
+            if names:
+                self._recode_page(page, names)
         self._write_font()
 
-    def _recode_page(self, page: pikepdf.Page) -> None:
+    def _recode_page(self, page: pikepdf.Page, names: set[str]) -> None:
+        """`names`: what this page's resources call the font."""
         instructions = list(pikepdf.parse_content_stream(page))
-        names = {name for name, font in page.Resources.Font.items() if font.objgen == self.font.objgen}
         places = _glyph_places(instructions, names)
         glyphs = [code for _, _, _, code in places]
         new_codes = list(glyphs)

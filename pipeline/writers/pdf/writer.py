@@ -139,7 +139,7 @@ class PdfWriter(Writer):
         return {".pdf": repair(data, _shaping(job, len(rendered.pages))), PAGES_SUFFIX: page_starts(rendered, html)}
 
 
-def _shaping(job: Job, page_count: int) -> tuple | None:
+def _shaping(job: Job, page_count: int) -> Shaping | None:
     """Where glyphs are not characters, what tags.repair needs to give them their text
     (text_maps.py, glyph_codes.py): the font files, the language, and the texts drawn
     outside the blocks (page numbers, running title); `by_occurrence` for Nastaliq."""
