@@ -202,10 +202,6 @@ class BuildState(OutputsTable):
         row = self.db.execute("SELECT plan FROM pairs WHERE slug = ? AND language = ?", (slug, language)).fetchone()
         return row[0] if row else None
 
-    def pair_plans(self) -> Iterator[tuple[str, str, bytes]]:
-        """Every stored plan, one at a time (a library's do not all fit in memory at once)."""
-        yield from self.db.execute("SELECT slug, language, plan FROM pairs WHERE language != ''").fetchall()
-
     def findings(self) -> dict[tuple[str, str], str]:
         """What a build reports of the pairs that have something to say (problems, notes,
         waiting), as stored with their plans."""
